@@ -1,0 +1,67 @@
+{#
+    Invariant: arr = 12 x mrr, per account and month (fct_mrr) and per month
+    (metrics_monthly); metrics_monthly.mrr is the sum of fct_mrr.mrr.
+#}
+{{ config(severity='error', tags=['metrics', 'invariant']) }}
+
+with
+
+account_months as (
+    select
+        'fct_mrr' as model_name,
+        month,
+        mrr,
+        arr
+    from {{ ref('fct_mrr') }}
+),
+
+months as (
+    select
+        'metrics_monthly' as model_name,
+        month,
+        mrr,
+        arr
+    from {{ ref('metrics_monthly') }}
+),
+
+mrr_summed as (
+    select
+        month,
+        sum(mrr) as mrr
+    from {{ ref('fct_mrr') }}
+    group by month
+),
+
+arr_violations as (
+    select
+        model_name,
+        month,
+        mrr,
+        arr
+    from account_months
+    where abs(arr - 12 * mrr) > 0.000001
+    union all
+    select
+        model_name,
+        month,
+        mrr,
+        arr
+    from months
+    where abs(arr - 12 * mrr) > 0.000001
+),
+
+sum_violations as (
+    select
+        'metrics_monthly vs fct_mrr' as model_name,
+        months.month,
+        months.mrr,
+        mrr_summed.mrr as arr
+    from months
+    left join mrr_summed
+        on months.month = mrr_summed.month
+    where abs(months.mrr - coalesce(mrr_summed.mrr, 0)) > 0.000001
+)
+
+select * from arr_violations
+union all
+select * from sum_violations

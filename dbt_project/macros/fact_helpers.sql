@@ -1,0 +1,51 @@
+{#
+    Helpers shared by the facts.
+
+    is_not_excluded(entity, key_expression): true when the row is not in
+    int_records_excluded (not flagged, parent not flagged or missing).
+
+    incremental_fact_filter(alias, key_column): in an incremental run, a where
+    clause keeping the rows whose inputs were loaded at or after the latest
+    `_source_loaded_at` already in the fact (>=, so a load sharing that
+    timestamp is never skipped), plus rows whose key is not in the
+    fact yet (rows a later load made valid, e.g. by resolving a flag). Rows that stop being
+    valid (deleted, newly flagged) are removed by delete_excluded_fact_rows.
+
+    delete_excluded_fact_rows(model_name, entity, key_column): post-hook SQL
+    deleting fact rows whose key is no longer a valid row of `model_name`.
+#}
+{% macro is_not_excluded(entity, key_expression) -%}
+    not exists (
+        select 1
+        from {{ ref('int_records_excluded') }} as records_excluded
+        where records_excluded.entity = '{{ entity }}'
+            and records_excluded.record_key = {{ key_expression }}
+    )
+{%- endmacro %}
+
+{% macro incremental_fact_filter(alias, key_column) -%}
+    {%- if is_incremental() %}
+    where (
+        {{ alias }}._source_loaded_at >= (
+            select
+                coalesce(
+                    max(_source_loaded_at),
+                    cast('1900-01-01' as {{ dbt.type_timestamp() }})
+                )
+            from {{ this }}
+        )
+        or {{ alias }}.{{ key_column }} not in (
+            select {{ key_column }} from {{ this }}
+        )
+    )
+    {%- endif %}
+{%- endmacro %}
+
+{% macro delete_excluded_fact_rows(model_name, entity, key_column) -%}
+    delete from {{ this }}
+    where {{ key_column }} not in (
+        select valid_rows.{{ key_column }}
+        from {{ ref(model_name) }} as valid_rows
+        where {{ is_not_excluded(entity, 'valid_rows.' ~ key_column) }}
+    )
+{%- endmacro %}

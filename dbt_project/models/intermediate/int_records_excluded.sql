@@ -1,0 +1,116 @@
+{{ config(materialized='table') }}
+
+{#
+    Every row left out of the facts: the rows flagged in int_records_flagged
+    and the children of excluded parents (quote -> quote_lines, quote ->
+    invoices, invoice -> invoice_lines and payments). One row per entity and
+    record_key; is_flagged is false for rows excluded only through a parent,
+    and excluded_by names that parent ('<entity> <key>').
+#}
+with
+
+flagged as (
+    select distinct
+        entity,
+        record_key
+    from {{ ref('int_records_flagged') }}
+),
+
+quote_lines as (
+    select
+        quote_line_id,
+        quote_id
+    from {{ ref('stg_quote_lines') }}
+),
+
+invoices as (
+    select
+        invoice_id,
+        quote_id
+    from {{ ref('stg_invoices') }}
+),
+
+invoice_lines as (
+    select
+        invoice_line_id,
+        invoice_id
+    from {{ ref('stg_invoice_lines') }}
+),
+
+payments as (
+    select
+        payment_id,
+        invoice_id
+    from {{ ref('stg_payments') }}
+),
+
+quotes_excluded as (
+    select record_key as quote_id
+    from flagged
+    where entity = 'quotes'
+),
+
+invoices_excluded_by_quote as (
+    select
+        invoices.invoice_id,
+        invoices.quote_id
+    from invoices
+    inner join quotes_excluded
+        on invoices.quote_id = quotes_excluded.quote_id
+),
+
+invoices_excluded as (
+    select record_key as invoice_id
+    from flagged
+    where entity = 'invoices'
+    union
+    select invoice_id
+    from invoices_excluded_by_quote
+),
+
+children_of_excluded_parents as (
+    select
+        'quote_lines' as entity,
+        quote_lines.quote_line_id as record_key,
+        'quotes ' || quote_lines.quote_id as excluded_by
+    from quote_lines
+    inner join quotes_excluded
+        on quote_lines.quote_id = quotes_excluded.quote_id
+    union all
+    select
+        'invoices' as entity,
+        invoice_id as record_key,
+        'quotes ' || quote_id as excluded_by
+    from invoices_excluded_by_quote
+    union all
+    select
+        'invoice_lines' as entity,
+        invoice_lines.invoice_line_id as record_key,
+        'invoices ' || invoice_lines.invoice_id as excluded_by
+    from invoice_lines
+    inner join invoices_excluded
+        on invoice_lines.invoice_id = invoices_excluded.invoice_id
+    union all
+    select
+        'payments' as entity,
+        payments.payment_id as record_key,
+        'invoices ' || payments.invoice_id as excluded_by
+    from payments
+    inner join invoices_excluded
+        on payments.invoice_id = invoices_excluded.invoice_id
+),
+
+final as (
+    select
+        children.excluded_by,
+        coalesce(flagged.entity, children.entity) as entity,
+        coalesce(flagged.record_key, children.record_key) as record_key,
+        flagged.record_key is not null as is_flagged
+    from flagged
+    full outer join children_of_excluded_parents as children
+        on
+            flagged.entity = children.entity
+            and flagged.record_key = children.record_key
+)
+
+select * from final

@@ -1,0 +1,37 @@
+{#
+    What is sold: recurring subscriptions and one-time services. Grain: one row per
+    product_id: the latest version (greatest updated_at, ties to the later file,
+    then the later row), deleted rows removed.
+#}
+with
+
+source as (
+    select * from {{ source('raw', 'products') }}
+),
+
+latest_versions as (
+    {{ latest_version('source', ['product_id']) }}
+),
+
+renamed as (
+    select
+        cast(product_id as {{ dbt.type_string() }}) as product_id,
+        cast(sku as {{ dbt.type_string() }}) as sku,
+        cast(name as {{ dbt.type_string() }}) as product_name,
+        cast(family as {{ dbt.type_string() }}) as family,  -- noqa: RF04
+        cast(pricing_model as {{ dbt.type_string() }}) as pricing_model,
+        cast(currency as {{ dbt.type_string() }}) as currency,
+        cast(billing_interval_months as {{ dbt.type_bigint() }})
+            as billing_interval_months,
+        cast(list_price as decimal(18, 4)) as list_price,
+        cast(is_active as {{ dbt.type_boolean() }}) as is_active,
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        _file_name,
+        _row_number,
+        {{ to_utc_timestamp('_loaded_at') }} as _loaded_at,
+        _batch_id
+    from latest_versions
+    where not coalesce(is_deleted, false)
+)
+
+select * from renamed

@@ -1,0 +1,154 @@
+"""A GX SQL datasource for DuckDB that keeps GX's SQL path (checks pushed down) working.
+
+Why this module exists
+----------------------
+GX 1.24's `SqlAlchemyExecutionEngine.execute_query` runs a query inside
+`with self.get_connection() as connection:` and returns the result *after* the
+block, i.e. after the connection was closed. Most drivers buffer the rows, but
+duckdb-engine's cursor is the DuckDB connection itself: closing the SQLAlchemy
+connection rolls back on that DuckDB connection, which drops the pending result.
+`fetchall()` then returns `[]` and every bundled metric dies with
+`IndexError: list index out of range` in `resolve_metric_bundle`.
+
+GX already handles this for SQLite, SQL Server, BigQuery and Databricks by keeping
+one persisted connection (`get_connection` yields it and never closes it). That
+list is a private module constant, so instead of patching it we use the two
+public extension points GX offers:
+
+- `DuckDBExecutionEngine` subclasses `SqlAlchemyExecutionEngine` and overrides
+  `get_connection` (the documented context manager every SQL metric uses) to
+  yield one connection kept open until `close()`.
+- `DuckDBDatasource` subclasses the fluent `SQLDatasource` and names that engine
+  in `execution_engine_type`, the property GX's own `SqliteDatasource` overrides
+  for the same purpose. Defining a fluent datasource subclass registers it with
+  GX (`context.data_sources.add_duckdb(...)`, type `duckdb` in YAML), so
+  importing this module is all it takes.
+
+A second gap, in column reflection: SQLAlchemy 2.1's PostgreSQL reflection (which
+duckdb-engine inherits) queries `pg_catalog.pg_collation`, which DuckDB lacks, so
+`Inspector.get_columns` raises, and GX's fallback then drops the schema name
+(`select * from invoices`) and fails too: no column list, no column check works.
+The engine's public `get_inspector` hook therefore returns an inspector that reads
+columns from DuckDB's `information_schema.columns` and delegates everything else.
+
+`tests/quality/test_duckdb_datasource.py` fails if a GX upgrade changes these
+hooks (or fixes the upstream bugs, in which case this module can go).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from contextlib import contextmanager
+from typing import Any, ClassVar, Literal
+
+import sqlalchemy
+from great_expectations.datasource.fluent import SQLDatasource
+from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+
+__all__ = ["DuckDBDatasource", "DuckDBExecutionEngine"]
+
+_COLUMNS_SQL = sqlalchemy.text(
+    "select column_name, data_type, is_nullable from information_schema.columns"
+    " where table_schema = :schema and table_name = :table order by ordinal_position"
+)
+# DuckDB type names the PostgreSQL type map of duckdb-engine does not know.
+_EXTRA_TYPES: dict[str, type[sqlalchemy.types.TypeEngine]] = {
+    "decimal": sqlalchemy.Numeric,
+    "double": sqlalchemy.Float,
+}
+
+
+def _sqlalchemy_type(dialect: sqlalchemy.Dialect, data_type: str) -> sqlalchemy.types.TypeEngine:
+    """`DECIMAL(18,4)` -> `Numeric(18, 4)`, `TIMESTAMP WITH TIME ZONE` -> `TIMESTAMP(True)`."""
+    base, _, args = data_type.lower().partition("(")
+    base = base.strip()
+    type_cls = dialect.ischema_names.get(base) or _EXTRA_TYPES.get(base)  # type: ignore[attr-defined]
+    if type_cls is None:
+        return sqlalchemy.types.NullType()
+    if args and issubclass(type_cls, sqlalchemy.Numeric):
+        precision, _, scale = args.rstrip(")").partition(",")
+        return type_cls(int(precision), int(scale or 0))
+    if base.endswith("with time zone") or base == "timestamptz":
+        return type_cls(timezone=True)
+    return type_cls()
+
+
+class _InformationSchemaInspector:
+    """SQLAlchemy inspector whose `get_columns` reads `information_schema.columns`."""
+
+    def __init__(self, engine: sqlalchemy.Engine) -> None:
+        self._engine = engine
+        self._inner = sqlalchemy.inspect(engine)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def get_columns(
+        self, table_name: str, schema: str | None = None, **kw: Any
+    ) -> list[dict[str, Any]]:
+        with self._engine.connect() as con:
+            rows = con.execute(
+                _COLUMNS_SQL, {"schema": schema or "main", "table": str(table_name)}
+            ).fetchall()
+        if not rows:
+            raise sqlalchemy.exc.NoSuchTableError(f"{schema}.{table_name}")
+        return [
+            {
+                "name": name,
+                "type": _sqlalchemy_type(self._engine.dialect, data_type),
+                "nullable": is_nullable == "YES",
+                "default": None,
+            }
+            for name, data_type, is_nullable in rows
+        ]
+
+
+class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
+    """`SqlAlchemyExecutionEngine` that runs every query on one kept-open connection.
+
+    The connection is opened on first use and closed by `close()` (the runner calls
+    it before returning, so no DuckDB handle outlives a validation).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._persisted: sqlalchemy.Connection | None = None
+        self._columns_inspector: _InformationSchemaInspector | None = None
+
+    def get_inspector(self) -> Any:
+        if self._columns_inspector is None:
+            self._columns_inspector = _InformationSchemaInspector(self.engine)
+        return self._columns_inspector
+
+    @contextmanager
+    def get_connection(self) -> Generator[sqlalchemy.Connection, None, None]:
+        if self._persisted is None or self._persisted.closed:
+            self._persisted = self.engine.connect()
+        try:
+            # Not closed on exit: the caller reads the result after this block.
+            yield self._persisted
+        except Exception:
+            # A failed statement aborts DuckDB's transaction, and every later query
+            # on this connection would fail with it: roll back so that one broken
+            # expectation is reported alone, then let GX record the exception.
+            self._persisted.rollback()
+            raise
+
+    def close(self) -> None:
+        if self._persisted is not None:
+            self._persisted.close()
+            self._persisted = None
+        self.engine.dispose()
+
+
+class DuckDBDatasource(SQLDatasource):
+    """GX fluent SQL datasource over a DuckDB file (`duckdb:///<path>`)."""
+
+    type: Literal["duckdb"] = "duckdb"  # type: ignore[assignment]
+    connection_string: str
+
+    _EXTRA_EXCLUDED_EXEC_ENG_ARGS: ClassVar[set[str]] = set()
+
+    @property
+    def execution_engine_type(self) -> type[SqlAlchemyExecutionEngine]:
+        return DuckDBExecutionEngine

@@ -1,0 +1,60 @@
+"""The one Definitions of the RevOps warehouse, built from the domains in defs/.
+
+ingestion (raw assets, landing sensor) -> transform (dbt assets; dbt tests as
+checks) -> quality (GX suites as checks) -> publish (serving database).
+Start the UI with `make dev` (or `dagster dev` from the repo root).
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.ingestion import new_landing_files_sensor, raw_assets
+from orchestration.defs.progress import step_progress_logger
+from orchestration.defs.publish import published_marts
+from orchestration.defs.quality import quality_checks
+from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.runs import record_step_failure
+from orchestration.defs.transform import dbt_resource, revops_dbt_models
+
+PIPELINE_JOB = "revops_pipeline"
+
+pipeline_job = dg.define_asset_job(
+    PIPELINE_JOB,
+    selection=dg.AssetSelection.all(),
+    description="Ingest -> dbt build -> validate -> publish: the whole pipeline.",
+    executor_def=dg.in_process_executor,
+    hooks={record_step_failure},
+)
+ingest_job = dg.define_asset_job(
+    "ingest_only",
+    selection=dg.AssetSelection.groups("raw"),
+    description="Load new landing files into raw (and run the raw checks).",
+    executor_def=dg.in_process_executor,
+    hooks={record_step_failure},
+)
+dbt_job = dg.define_asset_job(
+    "dbt_only",
+    selection=dg.AssetSelection.assets(revops_dbt_models),
+    description="dbt build of every model, with dbt tests as checks.",
+    executor_def=dg.in_process_executor,
+    hooks={record_step_failure},
+)
+daily_schedule = dg.ScheduleDefinition(
+    name="daily_pipeline",
+    job=pipeline_job,
+    cron_schedule="0 6 * * *",
+    execution_timezone="UTC",
+    description="The whole pipeline every morning at 06:00 UTC.",
+)
+
+defs = dg.Definitions(
+    assets=[*raw_assets, revops_dbt_models, published_marts],
+    asset_checks=quality_checks,
+    jobs=[pipeline_job, ingest_job, dbt_job],
+    schedules=[daily_schedule],
+    sensors=[new_landing_files_sensor],
+    resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
+    executor=dg.in_process_executor,
+    loggers={"console": dg.colored_console_logger, "progress": step_progress_logger},
+)

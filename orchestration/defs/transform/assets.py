@@ -1,0 +1,68 @@
+"""dbt models as Dagster assets, built with `dbt build`."""
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
+from orchestration.defs.transform.project import DBT_EXECUTABLE, dbt_project
+
+
+class RevopsTranslator(DagsterDbtTranslator):
+    """Keys are `[schema, model]` (sources: `["raw", entity]`); groups are dbt layers."""
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: Any
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] == "source":
+            return spec.replace_attributes(key=dg.AssetKey([props["source_name"], props["name"]]))
+        schema = props.get("schema") or "main"
+        return spec.replace_attributes(
+            key=dg.AssetKey([schema, props["name"]]),
+            group_name=schema,
+        )
+
+
+class DbtBuildConfig(dg.Config):
+    """Knobs of one dbt build."""
+
+    as_of: str = ""
+    """The run's as-of date (YYYY-MM-DD); empty: the latest event date in the data."""
+    full_refresh: bool = False
+    """Rebuild incremental models from scratch."""
+
+
+def dbt_resource() -> DbtCliResource:
+    project = dbt_project()
+    return DbtCliResource(
+        project_dir=project,
+        profiles_dir=str(project.profiles_dir),
+        dbt_executable=DBT_EXECUTABLE,
+    )
+
+
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    dagster_dbt_translator=RevopsTranslator(),
+    pool=DUCKDB_POOL,
+)
+def revops_dbt_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    config: DbtBuildConfig,
+):
+    # dbt runs as a child process and reads the warehouse path from the
+    # environment (profiles.yml), so the run's settings go there.
+    os.environ.update(warehouse.settings().env())
+    args = ["build", "--vars", json.dumps({"as_of": config.as_of})]
+    if config.full_refresh:
+        args.append("--full-refresh")
+    yield from dbt.cli(args, context=context).stream()

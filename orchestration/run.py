@@ -1,0 +1,105 @@
+"""Running a job in-process: what `revops run` and the tests call.
+
+One code path: the same Definitions and job that `dagster dev` shows, executed
+in this process, with a lock so that two runs never write one warehouse.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
+from datetime import date
+
+import dagster as dg
+
+from revops.settings import Settings
+
+DBT_STEP = "revops_dbt_models"
+
+
+class RunLockedError(RuntimeError):
+    """Another run holds the warehouse."""
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    run_id: str
+    reason: str = ""
+    failed_checks: tuple[str, ...] = ()
+
+
+@contextmanager
+def warehouse_lock(settings: Settings) -> Iterator[None]:
+    """An exclusive lock beside the warehouse; a second run fails at once with who holds it."""
+    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.warehouse_dir / f".{settings.warehouse.name}.lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise RunLockedError(
+                f"another revops run is using {settings.warehouse} ({holder}); "
+                "wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _first_failure(result: dg.ExecuteInProcessResult) -> tuple[str, tuple[str, ...]]:
+    failed_checks = tuple(
+        f"{e.asset_check_evaluation_data.asset_key.to_user_string()}:"
+        f"{e.asset_check_evaluation_data.check_name}"
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and not e.asset_check_evaluation_data.passed
+    )
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data:
+            error = event.step_failure_data.error
+            while error is not None and error.cause is not None:
+                error = error.cause  # the user's error, not Dagster's wrapper
+            message = error.message.strip().splitlines()[0] if error else "failed"
+            return f"step {event.step_key} failed: {message}", failed_checks
+    if failed_checks:
+        return "checks failed: " + ", ".join(failed_checks), failed_checks
+    return "the run failed", failed_checks
+
+
+def run_job(
+    settings: Settings,
+    *,
+    job_name: str = "revops_pipeline",
+    as_of: date | None = None,
+    full_refresh: bool = False,
+) -> RunOutcome:
+    """Execute a job of the Definitions in-process against `settings`' warehouse."""
+    os.environ.update(settings.env())
+    from orchestration.definitions import defs  # after the environment is set
+
+    job = defs.get_job_def(job_name)
+    # Dagster's console logger is quiet; the progress logger prints a line a step.
+    run_config: dict = {
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}, "progress": {}}
+    }
+    if DBT_STEP in {node.name for node in job.graph.nodes}:
+        config = {"as_of": as_of.isoformat() if as_of else "", "full_refresh": full_refresh}
+        run_config["ops"] = {DBT_STEP: {"config": config}}
+    # dbt's own log lines go to the Dagster event log, not to this terminal.
+    with warehouse_lock(settings), open(os.devnull, "w") as devnull, redirect_stdout(devnull):
+        result = job.execute_in_process(run_config=run_config, raise_on_error=False)
+    if result.success:
+        return RunOutcome(True, result.run_id)
+    reason, failed_checks = _first_failure(result)
+    return RunOutcome(False, result.run_id, reason, failed_checks)

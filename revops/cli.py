@@ -1,0 +1,207 @@
+"""The `revops` command line.
+
+Exit codes: 0 success; 1 the pipeline failed (an error or a blocking
+data-quality failure), with a one-line reason on stderr; 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from revops.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings
+
+app = typer.Typer(
+    name="revops",
+    help="RevOps data warehouse: landing files -> DuckDB -> dbt marts, run by Dagster.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+LandingOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--landing",
+        help=f"Landing folder [env REVOPS_LANDING; default {DEFAULT_LANDING}]",
+        show_default=False,
+    ),
+]
+WarehouseOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse",
+        help=f"DuckDB warehouse file [env REVOPS_WAREHOUSE; default {DEFAULT_WAREHOUSE}]",
+        show_default=False,
+    ),
+]
+
+
+def fail(reason: str) -> typer.Exit:
+    """Print a one-line reason on stderr; the caller raises the returned Exit(1)."""
+    err.print(f"[bold red]error:[/] {reason}", soft_wrap=True, highlight=False)
+    return typer.Exit(code=1)
+
+
+def parse_as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+@app.command()
+def generate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the landing files to")],
+    accounts: Annotated[int, typer.Option(min=1, help="Number of accounts")] = 2000,
+    start: Annotated[str, typer.Option(help="First month, YYYY-MM")] = "2023-01",
+    months: Annotated[int, typer.Option(min=1, help="Number of months")] = 36,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same bytes)")] = 42,
+    file_format: Annotated[str, typer.Option("--format", help="csv, parquet or jsonl")] = "csv",
+    bad_rows: Annotated[
+        float,
+        typer.Option(min=0.0, max=0.5, help="Share of bad rows to inject (with a manifest)"),
+    ] = 0.0,
+) -> None:
+    """Generate a sample B2B SaaS company as a landing folder (CONTRACT.md)."""
+    from revops.generator import generate as generate_company
+
+    if file_format not in ("csv", "parquet", "jsonl"):
+        raise typer.BadParameter(f"--format must be csv, parquet or jsonl, not {file_format!r}")
+    try:
+        summary = generate_company(
+            out_dir,
+            accounts=accounts,
+            start=start,
+            months=months,
+            seed=seed,
+            fmt=file_format,
+            bad_rows=bad_rows,
+        )
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    out.print(summary.render())
+
+
+def _run(settings: Settings, as_of: date | None, full_refresh: bool) -> None:
+    from orchestration.run import RunLockedError, run_job
+
+    if not settings.landing.is_dir():
+        raise fail(f"landing folder {settings.landing} does not exist")
+    err.print(f"running the pipeline on {settings.landing} -> {settings.warehouse}")
+    started = time.monotonic()
+    try:
+        outcome = run_job(settings, as_of=as_of, full_refresh=full_refresh)
+    except RunLockedError as error:
+        raise fail(str(error)) from None
+    if not outcome.success:
+        raise fail(f"pipeline failed (run {outcome.run_id[:8]}): {outcome.reason}")
+    err.print(f"pipeline done in {time.monotonic() - started:.1f}s (run {outcome.run_id[:8]})")
+
+
+@app.command()
+def run(
+    landing: LandingOpt = None,
+    warehouse: WarehouseOpt = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="As-of date YYYY-MM-DD (default: latest event)")
+    ] = None,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Rebuild incremental models from scratch")
+    ] = False,
+) -> None:
+    """Ingest -> dbt build -> validate -> publish, as the Dagster job, in-process."""
+    settings = Settings.from_env(landing=landing, warehouse=warehouse)
+    _run(settings, parse_as_of(as_of), full_refresh)
+
+
+def _outputs(settings: Settings) -> dict[str, Path]:
+    return {
+        "Warehouse": settings.warehouse,
+        "Serving database (for BI)": settings.serving,
+        "Parquet marts": settings.parquet_dir,
+        "Data quality docs": settings.data_docs_dir / "index.html",
+    }
+
+
+@app.command()
+def kpis(warehouse: WarehouseOpt = None) -> None:
+    """Print the latest month's KPIs from the published serving database."""
+    from revops.kpi import read_latest_kpis, render_kpis
+
+    settings = Settings.from_env(warehouse=warehouse)
+    if not settings.serving.exists():
+        raise fail(f"{settings.serving} does not exist yet: run `revops run` first")
+    render_kpis(read_latest_kpis(settings.serving), _outputs(settings), out)
+
+
+def _fingerprint(landing: Path) -> str:
+    files = sorted(p for p in landing.rglob("*") if p.is_file())
+    stats = [(str(p.relative_to(landing)), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
+    return json.dumps(stats)
+
+
+@app.command()
+def demo(
+    landing: LandingOpt = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Generate the sample company if missing, run the pipeline, print the KPIs."""
+    from revops.generator import DEFAULTS
+    from revops.generator import generate as generate_company
+
+    settings = Settings.from_env(landing=landing, warehouse=warehouse)
+    if not settings.landing.is_dir() or not any(settings.landing.iterdir()):
+        err.print(f"generating the sample company into {settings.landing}")
+        summary = generate_company(settings.landing, **DEFAULTS)
+        err.print(summary.render())
+    stamp = settings.warehouse_dir / ".demo-landing.json"
+    fingerprint = _fingerprint(settings.landing)
+    up_to_date = settings.serving.exists() and stamp.exists() and stamp.read_text() == fingerprint
+    if up_to_date:
+        err.print("nothing new in the landing folder since the last run: showing its KPIs")
+    else:
+        _run(settings, None, False)
+        stamp.write_text(fingerprint)
+    kpis(warehouse=settings.warehouse)
+
+
+@app.command("contract-docs")
+def contract_docs(
+    out_file: Annotated[Path, typer.Option("--out", help="Markdown file to write")] = Path(
+        "docs/landing-contract.md"
+    ),
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 when the file is not up to date")
+    ] = False,
+) -> None:
+    """Write the landing contract as Markdown, generated from ingestion/contract.py."""
+    from revops.contract_docs import render_contract
+
+    text = render_contract()
+    if check:
+        if not out_file.exists() or out_file.read_text() != text:
+            raise fail(f"{out_file} is out of date: run `make docs`")
+        return
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(text)
+    err.print(f"wrote {out_file}")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,66 @@
+"""The KPI summary that `revops demo` and `revops kpis` print."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+KPI_COLUMNS = (
+    ("mrr", "MRR", "money"),
+    ("arr", "ARR", "money"),
+    ("active_customers", "Active customers", "count"),
+    ("net_mrr_retention", "NRR (month)", "rate"),
+    ("nrr_12m", "NRR (12 months)", "rate"),
+    ("bookings_tcv", "Bookings (TCV)", "money"),
+    ("dso", "DSO (days)", "days"),
+)
+
+
+@dataclass
+class KpiSummary:
+    month: str
+    values: dict[str, object]
+
+
+def read_latest_kpis(database: Path) -> KpiSummary:
+    """The latest month's row of marts.metrics_monthly, read-only."""
+    columns = ", ".join(name for name, _, _ in KPI_COLUMNS)
+    with duckdb.connect(str(database), read_only=True) as con:
+        row = con.execute(
+            f"select cast(month as varchar), {columns} from marts.metrics_monthly "
+            "order by month desc limit 1"
+        ).fetchone()
+    if row is None:
+        raise LookupError(f"{database}: marts.metrics_monthly has no rows")
+    return KpiSummary(
+        month=row[0], values=dict(zip([c[0] for c in KPI_COLUMNS], row[1:], strict=True))
+    )
+
+
+def _format(value: object, kind: str) -> str:
+    if value is None:
+        return "n/a"
+    number = Decimal(str(value))
+    if kind == "money":
+        return f"${number:,.2f}"
+    if kind == "rate":
+        return f"{number * 100:.1f}%"
+    if kind == "days":
+        return f"{number:.1f}"
+    return f"{number:,.0f}"
+
+
+def render_kpis(summary: KpiSummary, outputs: dict[str, Path], console: Console) -> None:
+    table = Table(title=f"RevOps KPIs, {summary.month[:7]}", show_header=False)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, label, kind in KPI_COLUMNS:
+        table.add_row(label, _format(summary.values[name], kind))
+    console.print(table)
+    for label, path in outputs.items():
+        console.print(f"{label}: {path}")

@@ -1,0 +1,113 @@
+"""Publishing the marts for BI readers.
+
+DuckDB lets one process write a file or several read it, so BI tools never
+read the warehouse itself. After the checks pass, the marts are copied into a
+new serving database and Parquet files, each written under a temporary name
+and swapped in with an atomic rename: a reader that has the old serving file
+open keeps reading that version and sees the new one when it reopens.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from revops.duck import connect
+from revops.settings import Settings
+
+# DuckDB 1.x clients (inside many BI drivers) cannot open files written in the
+# 2.x format; the serving file is written in a format DuckDB 1.4+ reads.
+SERVING_STORAGE_VERSION = "v1.4.0"
+MARTS_SCHEMA = "marts"
+
+
+class PublishError(RuntimeError):
+    """Publishing was refused or failed; the previous version stays in place."""
+
+
+@dataclass
+class PublishResult:
+    serving: Path
+    parquet_dir: Path
+    tables: dict[str, int] = field(default_factory=dict)
+
+    def as_metadata(self) -> dict[str, object]:
+        return {
+            "serving": str(self.serving),
+            "parquet_dir": str(self.parquet_dir),
+            "tables": len(self.tables),
+            **{f"rows.{name}": rows for name, rows in self.tables.items()},
+        }
+
+
+def blocking_failures(settings: Settings, run_id: str) -> list[str]:
+    """Error-severity validations that failed in this run (none: safe to publish)."""
+    with connect(settings.warehouse, read_only=True, settings=settings) as con:
+        exists = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'audit' and table_name = 'validation_results'"
+        ).fetchone()[0]
+        if not exists:
+            return []
+        rows = con.execute(
+            "select table_name, expectation from audit.validation_results "
+            "where run_id = ? and severity = 'error' and not success "
+            "order by table_name, expectation",
+            [run_id],
+        ).fetchall()
+    return [f"{table}: {expectation}" for table, expectation in rows]
+
+
+def publish(settings: Settings, *, run_id: str = "") -> PublishResult:
+    """Copy every table of `marts` into serving.duckdb and Parquet, atomically."""
+    if run_id and (failures := blocking_failures(settings, run_id)):
+        raise PublishError(
+            f"not publishing: {len(failures)} blocking check(s) failed: " + "; ".join(failures[:5])
+        )
+    serving = settings.serving
+    parquet_dir = settings.parquet_dir
+    parquet_dir.mkdir(parents=True, exist_ok=True)
+    suffix = f".tmp-{os.getpid()}"
+    tmp_serving = serving.with_name(serving.name + suffix)
+    tmp_serving.unlink(missing_ok=True)
+    result = PublishResult(serving=serving, parquet_dir=parquet_dir)
+    written: list[tuple[Path, Path]] = []
+    try:
+        with connect(":memory:", settings=settings) as con:
+            con.execute(f"attach '{settings.warehouse}' as warehouse (read_only)")
+            tables = [
+                row[0]
+                for row in con.execute(
+                    "select table_name from information_schema.tables "
+                    "where table_catalog = 'warehouse' and table_schema = ? "
+                    "and table_type = 'BASE TABLE' order by table_name",
+                    [MARTS_SCHEMA],
+                ).fetchall()
+            ]
+            if not tables:
+                raise PublishError(f"nothing to publish: schema {MARTS_SCHEMA} has no tables")
+            con.execute(
+                f"attach '{tmp_serving}' as serving (storage_version '{SERVING_STORAGE_VERSION}')"
+            )
+            con.execute(f"create schema serving.{MARTS_SCHEMA}")
+            for table in tables:
+                source = f"warehouse.{MARTS_SCHEMA}.{table}"
+                target = f"serving.{MARTS_SCHEMA}.{table}"
+                con.execute(f"create table {target} as select * from {source}")
+                result.tables[table] = con.execute(f"select count(*) from {target}").fetchone()[0]
+                final = parquet_dir / f"{table}.parquet"
+                tmp = final.with_name(final.name + suffix)
+                con.execute(f"copy {source} to '{tmp}' (format parquet, compression zstd)")
+                written.append((tmp, final))
+            con.execute("detach serving")
+            con.execute("detach warehouse")
+        os.replace(tmp_serving, serving)
+        for tmp, final in written:
+            os.replace(tmp, final)
+    except BaseException:
+        tmp_serving.unlink(missing_ok=True)
+        for tmp, _ in written:
+            tmp.unlink(missing_ok=True)
+        raise
+    return result

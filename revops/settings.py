@@ -1,0 +1,72 @@
+"""Run settings, read from the environment with documented defaults.
+
+| variable | default | meaning |
+|---|---|---|
+| REVOPS_LANDING | data/landing | landing folder (CONTRACT.md layout) |
+| REVOPS_WAREHOUSE | warehouse/revops.duckdb | the DuckDB warehouse file |
+| REVOPS_THREADS | 2 | DuckDB threads (and dbt threads) |
+| REVOPS_MEMORY_LIMIT | 8GB | DuckDB memory limit |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_LANDING = "data/landing"
+DEFAULT_WAREHOUSE = "warehouse/revops.duckdb"
+DEFAULT_THREADS = 2
+DEFAULT_MEMORY_LIMIT = "8GB"
+
+# The repository root: dbt_project.yml and profiles.yml live here.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing: Path
+    warehouse: Path
+    threads: int = DEFAULT_THREADS
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+
+    @classmethod
+    def from_env(
+        cls,
+        landing: str | Path | None = None,
+        warehouse: str | Path | None = None,
+    ) -> Settings:
+        """Explicit arguments win over REVOPS_* variables, which win over defaults."""
+        return cls(
+            landing=Path(landing or os.environ.get("REVOPS_LANDING") or DEFAULT_LANDING),
+            warehouse=Path(warehouse or os.environ.get("REVOPS_WAREHOUSE") or DEFAULT_WAREHOUSE),
+            threads=int(os.environ.get("REVOPS_THREADS") or DEFAULT_THREADS),
+            memory_limit=os.environ.get("REVOPS_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
+        )
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.warehouse.parent
+
+    @property
+    def serving(self) -> Path:
+        """Read-only copy of the marts for BI readers (swapped in atomically)."""
+        return self.warehouse_dir / "serving.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.warehouse_dir / "parquet"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        """GX Data Docs (HTML) of the latest validation."""
+        return self.warehouse_dir / "data_docs"
+
+    def env(self) -> dict[str, str]:
+        """The variables a child process (dbt) needs to see the same settings."""
+        return {
+            "REVOPS_LANDING": str(self.landing.resolve()),
+            "REVOPS_WAREHOUSE": str(self.warehouse.resolve()),
+            "REVOPS_THREADS": str(self.threads),
+            "REVOPS_MEMORY_LIMIT": self.memory_limit,
+        }

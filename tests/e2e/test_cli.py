@@ -1,0 +1,92 @@
+"""The `revops` command: help, usage errors, and whole runs through the real pipeline."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from revops.settings import PROJECT_ROOT
+
+REVOPS = [sys.executable, "-m", "revops.cli"]
+COMMANDS = ["generate", "run", "demo", "kpis", "contract-docs"]
+
+
+def revops(*args: str, env: dict[str, str] | None = None, cwd: Path = PROJECT_ROOT):
+    return subprocess.run(
+        [*REVOPS, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        check=False,
+        timeout=900,
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    done = revops(command, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "Usage" in done.stdout
+
+
+def test_bad_usage_exits_2():
+    assert revops("run", "--as-of", "2024-02-30").returncode == 2
+    assert revops("generate", "--out", "x", "--format", "xml").returncode == 2
+    assert revops("no-such-command").returncode == 2
+
+
+def test_missing_landing_folder_exits_1_with_one_line(tmp_path):
+    done = revops("run", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.db"))
+    assert done.returncode == 1
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "does not exist" in lines[0], done.stderr
+
+
+def test_second_run_on_a_locked_warehouse_exits_1(tmp_path, small_company):
+    warehouse = tmp_path / "wh" / "revops.duckdb"
+    warehouse.parent.mkdir()
+    lock_path = warehouse.parent / ".revops.duckdb.lock"
+    with open(lock_path, "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("pid 12345")
+        held.flush()
+        done = revops("run", "--landing", str(small_company), "--warehouse", str(warehouse))
+    assert done.returncode == 1
+    assert "another revops run is using" in done.stderr
+    assert not warehouse.exists(), "a locked-out run must not touch the warehouse"
+
+
+def test_run_then_rerun_is_idempotent_and_prints_kpis(tmp_path, small_company):
+    warehouse = tmp_path / "wh" / "revops.duckdb"
+    env = {"REVOPS_LANDING": str(small_company), "REVOPS_WAREHOUSE": str(warehouse)}
+    first = revops("run", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "revops_dbt_models" in first.stderr, "each step's progress is shown"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        counts = con.execute(
+            "select count(*), sum(rows_loaded), sum(rows_quarantined) from audit.load_files"
+        ).fetchone()
+        raw_invoices = con.execute("select count(*) from raw.invoices").fetchone()[0]
+    assert counts[0] > 0 and raw_invoices > 0
+    second = revops("run", env=env)
+    assert second.returncode == 0, second.stderr
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert (
+            con.execute(
+                "select count(*), sum(rows_loaded), sum(rows_quarantined) from audit.load_files"
+            ).fetchone()
+            == counts
+        )
+        assert con.execute("select count(*) from raw.invoices").fetchone()[0] == raw_invoices
+    kpis = revops("kpis", env=env)
+    assert kpis.returncode == 0, kpis.stderr
+    for label in ("MRR", "ARR", "Active customers", "NRR", "Bookings", "DSO"):
+        assert label in kpis.stdout
+    assert str(warehouse.parent / "serving.duckdb") in kpis.stdout.replace("\n", "")

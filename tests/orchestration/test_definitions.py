@@ -1,0 +1,111 @@
+"""The Definitions: graph, jobs, schedule, sensor; snapshot of the asset graph."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import dagster as dg
+import pytest
+
+from ingestion.contract import ENTITIES
+from revops.settings import PROJECT_ROOT
+
+SNAPSHOT = PROJECT_ROOT / "tests" / "orchestration" / "asset_graph.snapshot.txt"
+
+
+@pytest.fixture(scope="module")
+def defs() -> dg.Definitions:
+    from orchestration.definitions import defs
+
+    return defs
+
+
+def _graph_lines(defs: dg.Definitions) -> list[str]:
+    graph = defs.resolve_asset_graph()
+    lines = []
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        kind = "asset" if node.is_materializable else "external"
+        lines.append(f"{kind} {key.to_user_string()} group={node.group_name}")
+        for check_key in sorted(node.check_keys, key=lambda c: c.name):
+            lines.append(f"  check {check_key.name}")
+    return lines
+
+
+def test_asset_graph_matches_snapshot(defs):
+    """Any change to the graph shows here in review; refresh with REVOPS_UPDATE_SNAPSHOTS=1."""
+    text = "\n".join(_graph_lines(defs)) + "\n"
+    if os.environ.get("REVOPS_UPDATE_SNAPSHOTS"):
+        SNAPSHOT.write_text(text)
+    assert SNAPSHOT.exists(), "no snapshot yet: run with REVOPS_UPDATE_SNAPSHOTS=1"
+    assert text == SNAPSHOT.read_text()
+
+
+def test_every_contract_entity_is_a_raw_asset_that_dbt_reads(defs):
+    graph = defs.resolve_asset_graph()
+    for entity in ENTITIES:
+        key = dg.AssetKey(["raw", entity.name])
+        node = graph.get(key)
+        assert node.is_materializable, f"{key} is not an ingestion asset"
+        children = {child.to_user_string() for child in node.child_keys}
+        assert f"staging/stg_{entity.name}" in children, (entity.name, children)
+
+
+def test_publish_waits_for_every_mart(defs):
+    graph = defs.resolve_asset_graph()
+    publish = graph.get(dg.AssetKey(["serving", "marts"]))
+    parents = {key.to_user_string() for key in publish.parent_keys}
+    for mart in ("metrics_monthly", "fct_mrr", "ar_aging_monthly", "sales_rep_monthly"):
+        assert f"marts/{mart}" in parents
+
+
+def test_jobs_schedule_and_sensor(defs):
+    for name in ("revops_pipeline", "ingest_only", "dbt_only"):
+        job = defs.get_job_def(name)
+        assert job.executor_def.name == "in_process"
+    schedule = defs.get_schedule_def("daily_pipeline")
+    assert schedule.cron_schedule == "0 6 * * *"
+    assert schedule.job_name == "revops_pipeline"
+    sensor = defs.get_sensor_def("new_landing_files_sensor")
+    assert sensor.job_name == "revops_pipeline"
+
+
+def test_sensor_requests_one_run_per_new_file(defs, tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    (landing / "invoices").mkdir(parents=True)
+    (landing / "_manifest").mkdir()
+    (landing / "_manifest" / "bad_rows.csv").write_text("not an entity file\n")
+    monkeypatch.setenv("REVOPS_LANDING", str(landing))
+    sensor = defs.get_sensor_def("new_landing_files_sensor")
+
+    def tick(cursor):
+        context = dg.build_sensor_context(cursor=cursor, definitions=defs)
+        result = sensor(context)
+        return result, context.cursor
+
+    result, cursor = tick(None)
+    assert isinstance(result, dg.SkipReason)
+    (landing / "invoices" / "2024-01.csv").write_text("invoice_id\n")
+    result, cursor = tick(cursor)
+    assert isinstance(result, dg.RunRequest)
+    result, cursor = tick(cursor)
+    assert isinstance(result, dg.SkipReason), "the same file must not trigger twice"
+    (landing / "invoices" / "2024-02.csv").write_text("invoice_id\n")
+    (landing / "invoices" / "notes.txt").write_text("not a contract file\n")
+    result, cursor = tick(cursor)
+    assert isinstance(result, dg.RunRequest)
+    assert result.tags["revops/new_files"] == "1"
+
+
+def test_dagster_definitions_validate():
+    done = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

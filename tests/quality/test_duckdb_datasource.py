@@ -1,0 +1,172 @@
+"""GX's SQL path on DuckDB: why expectations/duckdb_datasource.py exists, and that it works.
+
+If a GX or duckdb-engine upgrade fixes the upstream bugs, the first test fails:
+then the `duckdb` datasource can be dropped for GX's own `sql` datasource.
+If an upgrade stops calling the hooks the datasource overrides, the others fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import great_expectations as gx
+import great_expectations.expectations as gxe
+import pytest
+from great_expectations.datasource.fluent import SQLDatasource
+from great_expectations.datasource.fluent.interfaces import GxDatasourceWarning
+from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+
+from expectations.duckdb_datasource import DuckDBDatasource, DuckDBExecutionEngine
+
+ROWS = 10_000
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sales.orders: 10,000 rows, id 0..9999.
+
+    - note is null where id % 1000 = 0      -> 10 nulls (0, 1000, ..., 9000)
+    - code repeats id % 9000                -> ids 9000..9999 share codes with 0..999:
+                                               2,000 rows with a duplicated code
+    - status 'bad' where id % 2500 = 1       -> 4 rows (1, 2501, 5001, 7501)
+    - amount = id - 3                        -> 3 rows below 0 (-3, -2, -1)
+    """
+    path = tmp_path_factory.mktemp("gxduck") / "t.duckdb"
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("create schema sales")
+        con.execute(
+            f"""
+            create table sales.orders as
+            select
+                range as id,
+                case when range % 1000 = 0 then null else 'n' end as note,
+                'c' || (range % 9000) as code,
+                case when range % 2500 = 1 then 'bad' else 'ok' end as status,
+                (range - 3)::decimal(18, 4) as amount
+            from range({ROWS})
+            """
+        )
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture
+def context() -> Iterator[gx.data_context.AbstractDataContext]:
+    yield gx.get_context(mode="ephemeral")
+
+
+def _batch(datasource, name: str = "orders"):
+    asset = datasource.add_table_asset(name=name, table_name="orders", schema_name="sales")
+    return asset.add_batch_definition_whole_table("all").get_batch()
+
+
+def _raised_messages(result) -> list[str]:
+    info = result.exception_info or {}
+    candidates = [info] if "raised_exception" in info else list(info.values())
+    return [c["exception_message"] for c in candidates if c.get("raised_exception")]
+
+
+def test_plain_sql_datasource_loses_duckdb_results(context, db: Path) -> None:
+    """The upstream bug this module works around (GX 1.24 + duckdb-engine 0.17)."""
+    # GX itself points at the registered `duckdb` type for a duckdb:// connection string
+    with pytest.warns(GxDatasourceWarning, match="DuckDBDatasource"):
+        datasource = context.data_sources.add_sql(name="plain", connection_string=f"duckdb:///{db}")
+    try:
+        result = _batch(datasource).validate(gxe.ExpectColumnValuesToNotBeNull(column="note"))
+    finally:
+        datasource.get_execution_engine().close()
+    messages = _raised_messages(result)
+    assert result.success is False
+    assert any("list index out of range" in m for m in messages), (
+        "GX's plain SQL datasource now reads DuckDB results correctly: "
+        f"expectations/duckdb_datasource.py may no longer be needed ({messages})"
+    )
+    # plain GX keeps a persisted connection only for its own list of dialects
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as sae
+
+    assert "duckdb" not in {d.value for d in sae._PERSISTED_CONNECTION_DIALECTS}
+
+
+def test_duckdb_datasource_reports_exact_counts(context, db: Path) -> None:
+    datasource = context.data_sources.add_duckdb(name="duck", connection_string=f"duckdb:///{db}")
+    assert isinstance(datasource, DuckDBDatasource)
+    batch = _batch(datasource)
+    checks = {
+        "nulls": (gxe.ExpectColumnValuesToNotBeNull(column="note"), 10),
+        "duplicates": (gxe.ExpectColumnValuesToBeUnique(column="code"), 2000),
+        "enum": (gxe.ExpectColumnValuesToBeInSet(column="status", value_set=["ok"]), 4),
+        "range": (gxe.ExpectColumnValuesToBeBetween(column="amount", min_value=0), 3),
+        "clean": (gxe.ExpectColumnValuesToBeUnique(column="id"), 0),
+    }
+    try:
+        for name, (expectation, expected) in checks.items():
+            result = batch.validate(expectation, result_format="SUMMARY")
+            assert _raised_messages(result) == [], name
+            assert result.result["unexpected_count"] == expected, name
+            assert result.success is (expected == 0), name
+        rows = batch.validate(
+            gxe.UnexpectedRowsExpectation(
+                unexpected_rows_query="select * from {batch} where amount < 0 or note is null"
+            )
+        )
+        # 3 negative amounts + 10 null notes, id 0 is both -> 12 rows
+        assert rows.result["observed_value"] == 12 and rows.success is False
+    finally:
+        datasource.get_execution_engine().close()
+
+
+def test_engine_keeps_one_connection_until_closed(context, db: Path) -> None:
+    datasource = context.data_sources.add_duckdb(name="duck", connection_string=f"duckdb:///{db}")
+    engine = datasource.get_execution_engine()
+    assert type(engine) is DuckDBExecutionEngine
+    with engine.get_connection() as first:
+        pass
+    with engine.get_connection() as second:
+        pass
+    assert first is second and not first.closed
+    engine.close()
+    assert first.closed
+
+
+def test_failed_query_does_not_poison_the_next_one(context, db: Path) -> None:
+    datasource = context.data_sources.add_duckdb(name="duck", connection_string=f"duckdb:///{db}")
+    batch = _batch(datasource)
+    try:
+        broken = batch.validate(
+            gxe.UnexpectedRowsExpectation(unexpected_rows_query="select * from {batch}, nowhere")
+        )
+        assert broken.success is False and _raised_messages(broken)
+        after = batch.validate(gxe.ExpectColumnValuesToNotBeNull(column="note"))
+        assert _raised_messages(after) == [] and after.result["unexpected_count"] == 10
+    finally:
+        datasource.get_execution_engine().close()
+
+
+def test_columns_are_reflected_in_their_schema(context, db: Path) -> None:
+    datasource = context.data_sources.add_duckdb(name="duck", connection_string=f"duckdb:///{db}")
+    batch = _batch(datasource)
+    try:
+        present = batch.validate(gxe.ExpectColumnToExist(column="amount"))
+        missing = batch.validate(gxe.ExpectColumnToExist(column="nope"))
+        ordered = batch.validate(
+            gxe.ExpectTableColumnsToMatchOrderedList(
+                column_list=["id", "note", "code", "status", "amount"]
+            )
+        )
+    finally:
+        datasource.get_execution_engine().close()
+    assert present.success and not _raised_messages(present)
+    assert missing.success is False and not _raised_messages(missing)
+    assert ordered.success
+
+
+def test_hooks_still_exist_in_gx() -> None:
+    """The two extension points used: a datasource's engine type, an engine's connection."""
+    assert isinstance(SQLDatasource.__dict__["execution_engine_type"], property)
+    assert callable(SqlAlchemyExecutionEngine.get_connection)
+    assert callable(SqlAlchemyExecutionEngine.get_inspector)
+    assert DuckDBExecutionEngine.get_connection is not SqlAlchemyExecutionEngine.get_connection
