@@ -7,8 +7,10 @@ data-quality failure), with a one-line reason on stderr; 2 bad usage.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -73,6 +75,9 @@ def generate(
         float,
         typer.Option(min=0.0, max=0.5, help="Share of bad rows to inject (with a manifest)"),
     ] = 0.0,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace the entity folders of a non-empty --out")
+    ] = False,
 ) -> None:
     """Generate a sample B2B SaaS company as a landing folder (CONTRACT.md)."""
     from revops.generator import generate as generate_company
@@ -88,6 +93,7 @@ def generate(
             seed=seed,
             fmt=file_format,
             bad_rows=bad_rows,
+            overwrite=overwrite,
         )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
@@ -164,7 +170,7 @@ def demo(
     settings = Settings.from_env(landing=landing, warehouse=warehouse)
     if not settings.landing.is_dir() or not any(settings.landing.iterdir()):
         err.print(f"generating the sample company into {settings.landing}")
-        summary = generate_company(settings.landing, **DEFAULTS)
+        summary = generate_company(settings.landing, **asdict(DEFAULTS))
         err.print(summary.render())
     stamp = settings.warehouse_dir / ".demo-landing.json"
     fingerprint = _fingerprint(settings.landing)
@@ -199,9 +205,32 @@ def contract_docs(
     err.print(f"wrote {out_file}")
 
 
-def main() -> None:  # pragma: no cover - console entry
-    app()
+def main() -> None:
+    """Console entry: an unexpected error ends in one line, not a traceback.
+
+    Set REVOPS_DEBUG=1 to see the traceback.
+    """
+    code = 0
+    try:
+        app()
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except Exception as error:
+        if os.environ.get("REVOPS_DEBUG"):
+            raise
+        err.print(
+            f"[bold red]error:[/] {type(error).__name__}: {error} "
+            "(REVOPS_DEBUG=1 shows the traceback)",
+            soft_wrap=True,
+            highlight=False,
+        )
+        code = 1
+    # DuckDB 2.0's bindings print "nanobind: leaked ..." lines during interpreter
+    # teardown; everything is flushed and closed here, so leave without it.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+if __name__ == "__main__":
+    main()
