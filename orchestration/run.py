@@ -58,23 +58,26 @@ def warehouse_lock(settings: Settings) -> Iterator[None]:
 
 
 def _first_failure(result: dg.ExecuteInProcessResult) -> tuple[str, tuple[str, ...]]:
-    failed_checks = tuple(
-        f"{e.asset_check_evaluation_data.asset_key.to_user_string()}:"
-        f"{e.asset_check_evaluation_data.check_name}"
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-        and not e.asset_check_evaluation_data.passed
-    )
+    """One line: the failing checks (with their expectations), else the first failed step."""
+    failed_checks = []
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        data = event.asset_check_evaluation_data
+        if not data.passed:
+            failed_checks.append(
+                data.description or f"{data.asset_key.to_user_string()} {data.check_name}"
+            )
+    if failed_checks:
+        return "checks failed: " + "; ".join(failed_checks), tuple(failed_checks)
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE" and event.step_failure_data:
             error = event.step_failure_data.error
             while error is not None and error.cause is not None:
                 error = error.cause  # the user's error, not Dagster's wrapper
             message = error.message.strip().splitlines()[0] if error else "failed"
-            return f"step {event.step_key} failed: {message}", failed_checks
-    if failed_checks:
-        return "checks failed: " + ", ".join(failed_checks), failed_checks
-    return "the run failed", failed_checks
+            return f"step {event.step_key} failed: {message}", ()
+    return "the run failed", ()
 
 
 def run_job(

@@ -57,6 +57,7 @@ def build_layer_checks(layer: str) -> dg.AssetChecksDefinition:
                     else dg.AssetCheckSeverity.WARN
                 ),
                 metadata=result.as_metadata(),
+                description=result.message(),
             )
 
     return _layer_checks

@@ -1,0 +1,134 @@
+"""Safe publishing through the real pipeline: blocking failures and readers during a run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from revops.settings import PROJECT_ROOT
+
+
+def revops(*args: str, env: dict[str, str]):
+    return subprocess.run(
+        [sys.executable, "-m", "revops.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env},
+        check=False,
+        timeout=900,
+    )
+
+
+def _published_digests(warehouse_dir: Path) -> dict[str, str]:
+    files = [warehouse_dir / "serving.duckdb", *sorted((warehouse_dir / "parquet").iterdir())]
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, small_company) -> Path:
+    """A warehouse after one good run (copied by each test that changes it)."""
+    warehouse = tmp_path_factory.mktemp("published") / "wh" / "revops.duckdb"
+    env = {"REVOPS_LANDING": str(small_company), "REVOPS_WAREHOUSE": str(warehouse)}
+    done = revops("run", env=env)
+    assert done.returncode == 0, done.stderr
+    return warehouse
+
+
+def _copy(published: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "wh"
+    shutil.copytree(published.parent, target)
+    return target / published.name
+
+
+def test_blocking_check_failure_exits_1_and_keeps_published_version(
+    published, small_company, tmp_path
+):
+    warehouse = _copy(published, tmp_path)
+    before = _published_digests(warehouse.parent)
+    # Break an invariant the raw suite checks: raw rows = rows_loaded in audit.load_files.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into raw.invoices select * from raw.invoices limit 2")
+    env = {"REVOPS_LANDING": str(small_company), "REVOPS_WAREHOUSE": str(warehouse)}
+    done = revops("run", env=env)
+    assert done.returncode == 1
+    reason = done.stderr.strip().splitlines()[-1]
+    assert reason.startswith("error: pipeline failed"), done.stderr
+    assert "raw.invoices" in reason
+    assert "rows_loaded" in reason, "the failing expectation is named"
+    assert _published_digests(warehouse.parent) == before
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        failures = con.execute(
+            "select count(*) from audit.validation_results "
+            "where table_name = 'invoices' and severity = 'error' and not success"
+        ).fetchone()[0]
+    assert failures >= 1
+
+
+READER = textwrap.dedent(
+    """
+    import duckdb, json, sys, time
+    path, stop_file = sys.argv[1], sys.argv[2]
+    import os
+    seen, errors = [], []
+    while not os.path.exists(stop_file):
+        try:
+            con = duckdb.connect(path, read_only=True)
+            row = con.execute(
+                "select count(*), sum(hash(month, mrr)) from marts.metrics_monthly"
+            ).fetchone()
+            con.close()
+            seen.append([row[0], str(row[1])])
+        except Exception as error:
+            errors.append(f"{type(error).__name__}: {error}")
+        time.sleep(0.05)
+    print(json.dumps({"seen": seen, "errors": errors}))
+    """
+)
+
+
+def _version(serving: Path) -> list:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        row = con.execute(
+            "select count(*), sum(hash(month, mrr)) from marts.metrics_monthly"
+        ).fetchone()
+    return [row[0], str(row[1])]
+
+
+def test_reader_during_a_run_never_errors_and_sees_whole_versions(
+    published, small_company, tmp_path
+):
+    warehouse = _copy(published, tmp_path)
+    serving = warehouse.parent / "serving.duckdb"
+    old = _version(serving)
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(serving), str(stop)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        env = {"REVOPS_LANDING": str(small_company), "REVOPS_WAREHOUSE": str(warehouse)}
+        # An earlier as-of date gives a new version of metrics_monthly (fewer months).
+        done = revops("run", "--as-of", "2024-09-30", env=env)
+        assert done.returncode == 0, done.stderr
+    finally:
+        stop.write_text("stop")
+        out, reader_err = reader.communicate(timeout=60)
+    assert out, reader_err
+    report = json.loads(out)
+    new = _version(serving)
+    assert new != old, "the run should have published a new version"
+    assert report["errors"] == [], report["errors"][:3]
+    assert len(report["seen"]) > 5, "the reader should have read during the run"
+    assert all(version in (old, new) for version in report["seen"]), report["seen"][:5]
