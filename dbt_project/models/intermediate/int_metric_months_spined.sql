@@ -64,7 +64,7 @@ months as (
     select
         cast({{ dbt.dateadd(
             'month', 'month_offsets.month_offset', 'bounds_truncated.first_month'
-        ) }} as date) as month,  -- noqa: RF04 (METRICS.md names the column)
+        ) }} as date) as month,  -- noqa: RF04
         bounds_truncated.as_of_date,
         bounds_truncated.as_of_month
     from bounds_truncated

@@ -1,0 +1,192 @@
+"""One benchmark stage, run in its own process so its peak RSS is its own.
+
+`python -m bench.stages <stage> <json-args>` prints one JSON line with the
+stage's own numbers (wall, CPU of itself and its children, peak RSS) and extras.
+SQL in the baselines is the benchmark's reference, not project logic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _duckdb_connect(path: str):
+    import duckdb
+
+    from revops.settings import Settings
+
+    s = Settings.from_env()
+    return duckdb.connect(path, config={"threads": s.threads, "memory_limit": s.memory_limit})
+
+
+def generate(a: dict) -> dict:
+    from revops.generator import generate as gen
+
+    s = gen(
+        Path(a["out"]),
+        accounts=a["accounts"],
+        start=a["start"],
+        months=a["months"],
+        seed=a["seed"],
+        fmt="csv",
+        progress=False,
+        overwrite=True,
+    )
+    return {"rows": s.total_rows, "rows_per_second": s.rows_per_second}
+
+
+def ingest(a: dict) -> dict:
+    from ingestion.loader import load_landing
+
+    res = load_landing(Path(a["warehouse"]), Path(a["landing"]))
+    return {"entities": len(res)}
+
+
+def ingest_baseline(a: dict) -> dict:
+    """DuckDB's own `create table as select * from read_csv(...)` per entity folder."""
+    landing = Path(a["landing"])
+    con = _duckdb_connect(a["warehouse"])
+    n = 0
+    try:
+        for folder in sorted(p for p in landing.iterdir() if p.is_dir() and p.name[0] != "_"):
+            if not any(folder.glob("*.csv")):
+                continue
+            glob = str(folder / "*.csv").replace("'", "''")
+            con.execute(
+                f'create or replace table "{folder.name}" as '
+                f"select * from read_csv('{glob}', union_by_name = true)"
+            )
+            n += 1
+    finally:
+        con.close()
+    return {"entities": n}
+
+
+def _dbt_env(warehouse: str) -> dict:
+    env = dict(os.environ)
+    env.update(REVOPS_WAREHOUSE=str(warehouse), DBT_PROFILES_DIR=str(REPO))
+    return env
+
+
+def dbt_build(a: dict) -> dict:
+    bin_dir = Path(sys.executable).parent
+    cmd = [
+        str(bin_dir / "dbt"),
+        "build",
+        "--target-path",
+        a["target"],
+        "--log-path",
+        a["target"] + "/logs",
+        "--quiet",
+    ]
+    p = subprocess.run(
+        cmd, cwd=REPO, env=_dbt_env(a["warehouse"]), capture_output=True, text=True
+    )
+    return {"returncode": p.returncode, "tail": (p.stdout + p.stderr)[-800:]}
+
+
+def _topo(nodes: dict) -> list[str]:
+    order, seen = [], set()
+
+    def visit(uid: str) -> None:
+        if uid in seen or uid not in nodes:
+            return
+        seen.add(uid)
+        for dep in nodes[uid]["depends_on"].get("nodes", []):
+            visit(dep)
+        order.append(uid)
+
+    for uid in sorted(nodes):
+        visit(uid)
+    return order
+
+
+def dbt_baseline(a: dict) -> dict:
+    """The compiled SQL of every model (then every test) in DAG order, in one connection.
+
+    Runs on a copy of the built warehouse, so seeds, snapshots and sources exist:
+    each model becomes `create or replace table|view <relation> as <compiled>`;
+    each test `select count(*) from (<compiled>)`. No contracts, hooks or
+    incremental logic (incremental models are rebuilt as tables).
+    """
+    target = Path(a["target"])
+    manifest = json.loads((target / "manifest.json").read_text())
+    nodes = {
+        uid: n
+        for uid, n in manifest["nodes"].items()
+        if n["resource_type"] in ("model", "test") and n["config"].get("enabled", True)
+    }
+    copy = Path(a["copy"])
+    shutil.copyfile(a["warehouse"], copy)
+    con = _duckdb_connect(":memory:")
+    db = next(n["database"] for n in nodes.values() if n["resource_type"] == "model")
+    con.execute(f"attach '{copy}' as \"{db}\"")
+    con.execute(f'use "{db}"')
+    models = tests = skipped = 0
+    order = _topo(nodes)
+    for uid in [u for u in order if nodes[u]["resource_type"] == "model"] + [
+        u for u in order if nodes[u]["resource_type"] == "test"
+    ]:
+        n = nodes[uid]
+        path = target / "compiled" / n["package_name"] / n["original_file_path"]
+        if not path.exists():
+            skipped += 1
+            continue
+        sql = path.read_text().rstrip().rstrip(";")
+        if n["resource_type"] == "model":
+            kind = "view" if n["config"].get("materialized") == "view" else "table"
+            con.execute(f'create schema if not exists "{n["schema"]}"')
+            con.execute(f"create or replace {kind} {n['relation_name']} as {sql}")
+            models += 1
+        else:
+            con.execute(f"select count(*) from ({sql}) as t").fetchall()
+            tests += 1
+    con.close()
+    return {"models": models, "tests": tests, "skipped": skipped}
+
+
+def gx(a: dict) -> dict:
+    from expectations.runner import validate
+
+    res = validate(Path(a["warehouse"]), run_id="bench", data_docs_dir=Path(a["docs"]))
+    return {"suites": len(res)}
+
+
+def incremental(a: dict) -> dict:
+    """Load the extra landing batch, then `dbt build` without full refresh."""
+    from ingestion.loader import load_landing
+
+    load_landing(Path(a["warehouse"]), Path(a["landing"]))
+    return dbt_build(a)
+
+
+STAGES = {
+    f.__name__: f
+    for f in (generate, ingest, ingest_baseline, dbt_build, dbt_baseline, gx, incremental)
+}
+
+
+def main(argv: list[str]) -> None:
+    stage, args = argv[0], json.loads(argv[1])
+    t0, c0 = time.perf_counter(), time.process_time()
+    extra = STAGES[stage](args)
+    wall = time.perf_counter() - t0
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = time.process_time() - c0 + kids.ru_utime + kids.ru_stime
+    rss_kib = max(me.ru_maxrss, kids.ru_maxrss)  # KiB on Linux
+    out = {"wall_s": wall, "cpu_s": cpu, "peak_rss_mib": rss_kib / 1024, **extra}
+    print("BENCH " + json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
