@@ -31,6 +31,7 @@ demo: $(STAMP) ## Generate the sample company if missing, run the pipeline, prin
 	@$(BIN)/revops demo
 
 test: $(STAMP) ## Run the whole test suite
+	@mkdir -p $(DAGSTER_HOME)
 	@$(BIN)/pytest
 
 lint: $(STAMP) ## ruff for Python, sqlfluff for SQL

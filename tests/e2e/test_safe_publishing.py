@@ -71,7 +71,11 @@ def test_blocking_check_failure_exits_1_and_keeps_published_version(
             "select count(*) from audit.validation_results "
             "where table_name = 'invoices' and severity = 'error' and not success"
         ).fetchone()[0]
+        step_failures = con.execute("select step_key, reason from audit.run_failures").fetchall()
     assert failures >= 1
+    # The failed step and its reason are in the audit log (the job's failure hook).
+    assert [step for step, _ in step_failures] == ["gx_raw"]
+    assert "raw/invoices" in step_failures[0][1]
 
 
 READER = textwrap.dedent(

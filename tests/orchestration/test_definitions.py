@@ -99,10 +99,11 @@ def test_sensor_requests_one_run_per_new_file(defs, tmp_path, monkeypatch):
     assert result.tags["revops/new_files"] == "1"
 
 
-def test_dagster_definitions_validate():
+def test_dagster_definitions_validate(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate"],
         cwd=PROJECT_ROOT,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
         capture_output=True,
         text=True,
         check=False,
