@@ -88,9 +88,7 @@ def dbt_build(a: dict) -> dict:
         a["target"] + "/logs",
         "--quiet",
     ]
-    p = subprocess.run(
-        cmd, cwd=REPO, env=_dbt_env(a["warehouse"]), capture_output=True, text=True
-    )
+    p = subprocess.run(cmd, cwd=REPO, env=_dbt_env(a["warehouse"]), capture_output=True, text=True)
     return {"returncode": p.returncode, "tail": (p.stdout + p.stderr)[-800:]}
 
 
@@ -137,11 +135,16 @@ def dbt_baseline(a: dict) -> dict:
         u for u in order if nodes[u]["resource_type"] == "test"
     ]:
         n = nodes[uid]
-        path = target / "compiled" / n["package_name"] / n["original_file_path"]
-        if not path.exists():
-            skipped += 1
-            continue
-        sql = path.read_text().rstrip().rstrip(";")
+        sql = n.get("compiled_code")
+        if not sql:
+            path = target / "compiled" / n["package_name"] / n["original_file_path"]
+            if path.is_dir():
+                path = path / n["path"]
+            if not path.is_file():
+                skipped += 1
+                continue
+            sql = path.read_text()
+        sql = sql.rstrip().rstrip(";")
         if n["resource_type"] == "model":
             kind = "view" if n["config"].get("materialized") == "view" else "table"
             con.execute(f'create schema if not exists "{n["schema"]}"')
