@@ -29,7 +29,6 @@ class RunOutcome:
     success: bool
     run_id: str
     reason: str = ""
-    failed_checks: tuple[str, ...] = ()
 
 
 @contextmanager
@@ -57,7 +56,7 @@ def warehouse_lock(settings: Settings) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _first_failure(result: dg.ExecuteInProcessResult) -> tuple[str, tuple[str, ...]]:
+def _first_failure(result: dg.ExecuteInProcessResult) -> str:
     """One line: the failing checks (with their expectations), else the first failed step."""
     failed_checks = []
     for event in result.all_events:
@@ -69,15 +68,15 @@ def _first_failure(result: dg.ExecuteInProcessResult) -> tuple[str, tuple[str, .
                 data.description or f"{data.asset_key.to_user_string()} {data.check_name}"
             )
     if failed_checks:
-        return "checks failed: " + "; ".join(failed_checks), tuple(failed_checks)
+        return "checks failed: " + "; ".join(failed_checks)
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE" and event.step_failure_data:
             error = event.step_failure_data.error
             while error is not None and error.cause is not None:
                 error = error.cause  # the user's error, not Dagster's wrapper
             message = error.message.strip().splitlines()[0] if error else "failed"
-            return f"step {event.step_key} failed: {message}", ()
-    return "the run failed", ()
+            return f"step {event.step_key} failed: {message}"
+    return "the run failed"
 
 
 def run_job(
@@ -104,5 +103,4 @@ def run_job(
         result = job.execute_in_process(run_config=run_config, raise_on_error=False)
     if result.success:
         return RunOutcome(True, result.run_id)
-    reason, failed_checks = _first_failure(result)
-    return RunOutcome(False, result.run_id, reason, failed_checks)
+    return RunOutcome(False, result.run_id, _first_failure(result))

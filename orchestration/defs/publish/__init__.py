@@ -1,5 +1,7 @@
 """Publish domain: the serving database and Parquet copies for BI readers."""
 
+import json
+
 import dagster as dg
 
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
@@ -9,8 +11,6 @@ from revops.publish import publish
 
 def mart_keys() -> list[dg.AssetKey]:
     """Every dbt model built in the `marts` schema: what BI readers see."""
-    import json
-
     manifest = json.loads(dbt_project().manifest_path.read_text())
     return sorted(
         (
