@@ -6,6 +6,7 @@ data-quality failure), with a one-line reason on stderr; 2 bad usage.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import sys
@@ -17,6 +18,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from revops.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings
 
@@ -50,7 +52,7 @@ WarehouseOpt = Annotated[
 
 def fail(reason: str) -> typer.Exit:
     """Print a one-line reason on stderr; the caller raises the returned Exit(1)."""
-    err.print(f"[bold red]error:[/] {reason}", soft_wrap=True, highlight=False)
+    err.print(f"[bold red]error:[/] {escape(reason)}", soft_wrap=True, highlight=False)
     return typer.Exit(code=1)
 
 
@@ -105,7 +107,7 @@ def _run(settings: Settings, as_of: date | None, full_refresh: bool) -> None:
 
     if not settings.landing.is_dir():
         raise fail(f"landing folder {settings.landing} does not exist")
-    err.print(f"running the pipeline on {settings.landing} -> {settings.warehouse}")
+    err.print(f"running the pipeline on {settings.landing} -> {settings.warehouse}", markup=False)
     started = time.monotonic()
     try:
         outcome = run_job(settings, as_of=as_of, full_refresh=full_refresh)
@@ -169,7 +171,7 @@ def demo(
 
     settings = Settings.from_env(landing=landing, warehouse=warehouse)
     if not settings.landing.is_dir() or not any(settings.landing.iterdir()):
-        err.print(f"generating the sample company into {settings.landing}")
+        err.print(f"generating the sample company into {settings.landing}", markup=False)
         summary = generate_company(settings.landing, **asdict(DEFAULTS))
         err.print(summary.render())
     stamp = settings.warehouse_dir / ".demo-landing.json"
@@ -202,7 +204,7 @@ def contract_docs(
         return
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(text)
-    err.print(f"wrote {out_file}")
+    err.print(f"wrote {out_file}", markup=False)
 
 
 def main() -> None:
@@ -219,14 +221,17 @@ def main() -> None:
         if os.environ.get("REVOPS_DEBUG"):
             raise
         err.print(
-            f"[bold red]error:[/] {type(error).__name__}: {error} "
+            f"[bold red]error:[/] {type(error).__name__}: {escape(str(error))} "
             "(REVOPS_DEBUG=1 shows the traceback)",
             soft_wrap=True,
             highlight=False,
         )
         code = 1
     # DuckDB 2.0's bindings print "nanobind: leaked ..." lines during interpreter
-    # teardown; everything is flushed and closed here, so leave without it.
+    # teardown; everything is flushed and closed here, so leave without it. The
+    # exit handlers still run (multiprocessing releases its semaphores there;
+    # skipped, its resource tracker warns about them).
+    atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -78,6 +78,72 @@ def test_blocking_check_failure_exits_1_and_keeps_published_version(
     assert "raw/invoices" in step_failures[0][1]
 
 
+# The code a run needs; a copy of it stands for a deployment with a faulty model.
+PROJECT_FILES = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "dbt_project",
+    "ingestion",
+    "expectations",
+    "orchestration",
+    "revops",
+)
+
+
+def _project_copy(dest: Path) -> Path:
+    dest.mkdir()
+    for name in PROJECT_FILES:
+        source = PROJECT_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, dest / name)
+    return dest
+
+
+def test_a_broken_mart_exits_1_naming_the_expectation_and_keeps_published_version(
+    published, small_company, tmp_path
+):
+    """A model change that breaks a mart invariant only GX checks: invoice totals = lines."""
+    warehouse = _copy(published, tmp_path)
+    before = _published_digests(warehouse.parent)
+    project = _project_copy(tmp_path / "project")
+    model = project / "dbt_project" / "models" / "marts" / "fct_invoices.sql"
+    sql = model.read_text()
+    # One invoice (the smallest id) gets 1.00 more than its lines add up to.
+    broken = sql.replace(
+        "        total_amount,\n",
+        "        cast(total_amount + case when invoice_id = (select min(invoice_id) from invoices)"
+        " then 1 else 0 end as decimal(18, 4)) as total_amount,\n",
+        1,
+    )
+    assert broken != sql, "the model text changed: update the corruption above"
+    model.write_text(broken)
+    env = {"REVOPS_LANDING": str(small_company), "REVOPS_WAREHOUSE": str(warehouse)}
+    done = subprocess.run(
+        [sys.executable, "-m", "revops.cli", "run", "--full-refresh"],
+        capture_output=True,
+        text=True,
+        cwd=project,  # `-m` puts the copy first on sys.path: its code and dbt project run
+        env={**os.environ, **env},
+        check=False,
+        timeout=900,
+    )
+    assert done.returncode == 1, done.stderr
+    reason = next(ln for ln in done.stderr.splitlines() if ln.startswith("error: "))
+    assert reason.startswith("error: pipeline failed"), done.stderr
+    assert "marts.fct_invoices [error] failed" in reason, done.stderr
+    assert "the sum of fct_invoice_lines.amount equals fct_invoices.total_amount" in reason
+    assert "1 unexpected" in reason, "exactly the one corrupted invoice"
+    assert _published_digests(warehouse.parent) == before
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        failed = con.execute(
+            "select expectation, unexpected_count from audit.validation_results"
+            " where table_name = 'fct_invoices' and not success"
+        ).fetchall()
+    assert failed == [("unexpected_rows_expectation", 1)]
+
+
 READER = textwrap.dedent(
     """
     import duckdb, json, sys, time

@@ -1,6 +1,5 @@
 """dbt models as Dagster assets, built with `dbt build`."""
 
-import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -10,6 +9,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 from orchestration.defs.transform.project import DBT_EXECUTABLE, dbt_project
+from revops.dbt_cli import build_args, failed_nodes
 
 
 class RevopsTranslator(DagsterDbtTranslator):
@@ -62,7 +62,8 @@ def revops_dbt_models(
     # dbt runs as a child process and reads the warehouse path from the
     # environment (profiles.yml), so the run's settings go there.
     os.environ.update(warehouse.settings().env())
-    args = ["build", "--vars", json.dumps({"as_of": config.as_of})]
-    if config.full_refresh:
-        args.append("--full-refresh")
-    yield from dbt.cli(args, context=context).stream()
+    args = build_args(as_of=config.as_of, full_refresh=config.full_refresh)
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    yield from invocation.stream()
+    if not invocation.is_successful():
+        raise dg.Failure(description=failed_nodes(invocation.get_artifact("run_results.json")))

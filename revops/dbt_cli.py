@@ -1,0 +1,35 @@
+"""Running dbt in production: the `dbt build` arguments (for Dagster and the benchmark)
+and a one-line account of a failed build.
+
+Unit tests check SQL logic against fixtures, not data: they run in `make test`
+(tests/dbt builds with them) and are left out of scheduled builds, as dbt advises.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+EXCLUDE_FROM_PRODUCTION = ("--exclude-resource-type", "unit_test")
+
+
+def build_args(as_of: str = "", full_refresh: bool = False) -> list[str]:
+    """`dbt build` arguments for one pipeline run (`as_of` empty: the latest event date)."""
+    args = ["build", *EXCLUDE_FROM_PRODUCTION, "--vars", json.dumps({"as_of": as_of})]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args
+
+
+def failed_nodes(run_results: Mapping[str, Any]) -> str:
+    """One line naming each dbt node that errored or failed, with dbt's first message line."""
+    parts = []
+    for node in run_results.get("results", []):
+        if node.get("status") not in ("error", "fail", "runtime error"):
+            continue
+        message = (node.get("message") or node["status"]).strip().splitlines()
+        parts.append(f"{node['unique_id']}: {message[0] if message else node['status']}")
+    if not parts:
+        return "dbt build failed before running any node (see the dbt log)"
+    return "dbt build failed: " + "; ".join(parts)

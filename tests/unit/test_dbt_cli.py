@@ -1,0 +1,40 @@
+"""The production dbt arguments and the one-line account of a failed build."""
+
+from __future__ import annotations
+
+import json
+
+from revops.dbt_cli import build_args, failed_nodes
+
+
+def test_build_args_leave_out_unit_tests_and_carry_the_run_knobs():
+    args = build_args(as_of="2025-06-30", full_refresh=True)
+    assert args[0] == "build"
+    assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
+    assert json.loads(args[args.index("--vars") + 1]) == {"as_of": "2025-06-30"}
+    assert args[-1] == "--full-refresh"
+    assert "--full-refresh" not in build_args()
+
+
+def test_failed_nodes_names_each_failing_node_with_the_first_line_of_its_message():
+    # The shape of dbt's run_results.json (only the fields read).
+    run_results = {
+        "results": [
+            {"unique_id": "model.revops.dim_date", "status": "success", "message": "OK"},
+            {
+                "unique_id": "model.revops.fct_invoices",
+                "status": "error",
+                "message": "Compilation Error in model fct_invoices\n  contract failed",
+            },
+            {"unique_id": "test.revops.unique_x.abc", "status": "fail", "message": "Got 3 results"},
+            {"unique_id": "test.revops.warned.def", "status": "warn", "message": "Got 1 result"},
+        ]
+    }
+    assert failed_nodes(run_results) == (
+        "dbt build failed: model.revops.fct_invoices: Compilation Error in model fct_invoices;"
+        " test.revops.unique_x.abc: Got 3 results"
+    )
+
+
+def test_failed_nodes_without_a_failing_node_points_at_the_log():
+    assert "see the dbt log" in failed_nodes({"results": []})
