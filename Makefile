@@ -19,11 +19,11 @@ install: $(STAMP) ## Create .venv with the locked dependencies (idempotent)
 $(STAMP): pyproject.toml requirements.lock requirements-duckdb1.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	@$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	@$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@# A DuckDB 1.x client beside the venv: tests prove BI drivers that embed
 	@# 1.x can open the serving database.
-	@$(BIN)/uv pip install --quiet --target $(VENV)/duckdb1 -r requirements-duckdb1.lock
+	@$(BIN)/uv pip install --quiet --compile-bytecode --target $(VENV)/duckdb1 -r requirements-duckdb1.lock
 	@touch $(STAMP)
 	@echo "installed into $(VENV)"
 

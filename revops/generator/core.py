@@ -18,8 +18,8 @@ from ingestion.contract import entity as contract_entity
 
 from . import params as P
 from .badrows import Injector, kind_of
-from .encode import Encoder, Pools, Sink, encode, make_pools, time_of_day, write_manifest
-from .simulate import DAY, Accumulators, Calendar, simulate_batch
+from .encode import Encoder, Pools, Sink, encode, ints, make_pools, write_manifest
+from .simulate import DAY, Accumulators, Calendar, Rows, simulate_batch
 
 BATCH_ACCOUNTS = 10_000
 WRITER_THREADS = 2
@@ -141,7 +141,6 @@ def generate(
     _prepare(out, overwrite)
     t0 = time.perf_counter()
     cal = Calendar.build(start, months)
-    time_of_day()  # build the shared lookup before writer threads start
     pools = make_pools(seed, params.name_pool_size, params.faker_locale)
     string_cols = (
         frozenset({"payments.received_at"}) if fmt == "parquet" and bad_rows > 0 else frozenset()
@@ -206,9 +205,7 @@ class _Run:
     ) -> tuple[int, list[tuple]]:
         """Encode one entity's rows of a batch and append them; runs in a writer thread."""
         entries: list[tuple] = []
-        if chunk:
-            order = np.argsort(chunk["updated_s"], kind="stable")
-            chunk = {k: v[order] for k, v in chunk.items()}
+        if chunk:  # rows come in `updated_s` order (Rows.take)
             table = encode(entity, self.enc, chunk, self.pools)
             q = self.quarter_of_month[self.cal.month_of(chunk["updated_s"])]
         else:
@@ -228,7 +225,7 @@ class _Run:
             good_n = sum(len(t) for t in parts)
             bad_idx = np.flatnonzero(bad_q == quarter)
             if len(bad_idx):
-                parts.append(bad_table.take(pa.array(bad_idx)))
+                parts.append(bad_table.take(ints(bad_idx)))
             before = self.sink.write(
                 entity, label, pa.concat_tables(parts) if len(parts) > 1 else parts[0]
             )
@@ -266,7 +263,8 @@ class _Run:
             "updated_s": np.concatenate([t0, [max(t_dep, 7 * 3600), max(t_del, 8 * 3600)]]),
             "is_deleted": np.concatenate([np.zeros(n_p, dtype=bool), [False, True]]),
         }
-        self._write("products", products)
+        order = np.argsort(products["updated_s"], kind="stable")
+        self._write("products", {k: v[order] for k, v in products.items()})
         # fx rates: a daily random walk on weekdays (and on the first day, so every date
         # of the run has a rate on or before it)
         rng = np.random.default_rng([self.seed, 7_000_001])
@@ -364,18 +362,18 @@ class _Run:
             task = progress.add_task("accounts", total=self.accounts, rate="")
         t0 = time.perf_counter()
         pending: list[tuple[str, Future]] = []
-        # Writer threads encode and write batch b (Arrow kernels release the GIL) while
-        # the main thread simulates batch b + 1. Each file is written by one task per
-        # batch, batches in order, so the output does not depend on thread timing.
+        # Writer threads gather, encode and write batch b (NumPy and Arrow kernels release
+        # the GIL) while the main thread simulates batch b + 1. Each file is written by one
+        # task per batch, batches in order, so the output does not depend on thread timing.
         pool = ThreadPoolExecutor(max_workers=WRITER_THREADS, thread_name_prefix="revops-gen")
         try:
             for b in range(n_batches):
                 base = b * BATCH_ACCOUNTS
                 n = min(BATCH_ACCOUNTS, self.accounts - base)
-                chunks, bad = self._simulate(b, base, n)
+                rows, bad = self._simulate(b, base, n)
                 self._drain(pending)
                 pending = [
-                    (e, pool.submit(self._encode_write, e, chunks[e], bad.get(e)))
+                    (e, pool.submit(self._take_encode_write, e, rows, bad.get(e)))
                     for e in TX_ENTITIES
                 ]
                 if progress is not None:
@@ -391,16 +389,19 @@ class _Run:
         for entity, future in pending:
             self._record(entity, *future.result())
 
-    def _simulate(self, b: int, base: int, n: int) -> tuple[dict, dict]:
+    def _take_encode_write(self, entity: str, rows: Rows, bad) -> tuple[int, list[tuple]]:
+        return self._encode_write(entity, rows.take(entity), bad)  # gathers in a writer thread
+
+    def _simulate(self, b: int, base: int, n: int) -> tuple[Rows, dict]:
         rng = np.random.default_rng([self.seed, b])
         rows = simulate_batch(
             self.cal, self.p, self.accounts, self.n_reps, base, n, rng, self.acc, self.pools.size
         )
-        chunks = {e: rows.take(e) for e in TX_ENTITIES}
         bad = {}
         if self.bad_rate > 0:
+            chunks = {e: rows.take(e) for e in TX_ENTITIES}
             good = sum(len(c["updated_s"]) for c in chunks.values() if c)
             want = self.injector.how_many(self.bad_rate, good, b == 0)
             bad_rng = np.random.default_rng([self.seed, b, 9_000_001])
             bad = self.injector.make(want, chunks, bad_rng)
-        return chunks, bad
+        return rows, bad

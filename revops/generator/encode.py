@@ -2,8 +2,10 @@
 
 The simulator keeps every value as a number: ids as integer parts, enums as
 codes, money as integer cents, timestamps as seconds and dates as days since
-the first day of the run. This module formats them once per batch with
-vectorised Arrow kernels and streams them into one file per entity and period.
+the first day of the run. This module formats them once per batch, vectorised:
+fixed-width text (ids, timestamps) is laid out in NumPy from digit and date
+lookup tables, the rest with Arrow kernels; then streams them into one file per
+entity and period.
 Column names and order come from `ingestion.contract`, never restated here.
 """
 
@@ -11,16 +13,15 @@ from __future__ import annotations
 
 import csv
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from ingestion.contract import entity as contract_entity
 
@@ -30,25 +31,140 @@ NULL = np.int64(-(2**62))  # sentinel for a null in any integer-coded column
 UNPARSEABLE = np.int64(-(2**62) + 1)  # timestamp sentinel: write a value no parser accepts
 UNPARSEABLE_TEXT = "31/02/2024 25:61"
 EXTENSIONS = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}
+# Rows per CSV text chunk: pyarrow's default (1024) costs ~15 % more CPU, 4x that costs each
+# open file ~0.3 MB more (16384: ~1.5 MB). Same bytes either way.
+_CSV_OPTIONS = pacsv.WriteOptions(batch_size=4096)
 # Enum labels with one trailing label that the contract does not know (for bad rows).
 BAD_ENUM = "unknown"
 CURRENCY_LABELS = (*P.CURRENCIES, "JPY")  # JPY: a valid code with no FX rates at all
 METHOD_LABELS = (*P.PAYMENT_METHODS, "crypto")
 
-_TIME_OF_DAY: pa.Array | None = None
+DAY = 86400
+# Day tables cover this many days before and after the run's first day (a run spans at
+# most MAX_MONTHS plus the contract horizon); other days get a table of their own.
+_DAYS_BEFORE, _DAYS_AFTER = 400, 60 * 366
 
 
-def time_of_day() -> pa.Array:
-    global _TIME_OF_DAY
-    if _TIME_OF_DAY is None:
-        s = np.arange(86400)
-        _TIME_OF_DAY = pa.array(
-            [
-                f"T{h:02d}:{m:02d}:{x:02d}Z"
-                for h, m, x in zip(s // 3600, s % 3600 // 60, s % 60, strict=True)
-            ]
-        )
-    return _TIME_OF_DAY
+# ---------------------------------------------------------------------------------------
+# Arrow arrays straight from NumPy buffers. pa.array(), pa.scalar() and compute calls
+# with plain Python values make pyarrow import pandas to check the input type (seconds
+# without a bytecode cache), so nothing here uses them: a run never imports pandas.
+# ---------------------------------------------------------------------------------------
+def _validity(null: np.ndarray | None) -> pa.Buffer | None:
+    if null is None or not null.any():
+        return None
+    return pa.py_buffer(np.packbits(~null, bitorder="little"))
+
+
+def ints(
+    vals: np.ndarray, null: np.ndarray | None = None, type_: pa.DataType = pa.int64()
+) -> pa.Array:
+    """An Arrow array of `type_` (int64, or 32-bit: int32, date32) over `vals`."""
+    data = np.ascontiguousarray(vals, dtype=np.int32 if type_.bit_width == 32 else np.int64)
+    return pa.Array.from_buffers(type_, len(data), [_validity(null), pa.py_buffer(data)])
+
+
+def bools(vals: np.ndarray) -> pa.Array:
+    v = np.asarray(vals, dtype=bool)
+    return pa.Array.from_buffers(
+        pa.bool_(), len(v), [None, pa.py_buffer(np.packbits(v, bitorder="little"))]
+    )
+
+
+def strings(texts: Sequence[str]) -> pa.Array:
+    """A string array from Python strings (labels, name pools)."""
+    data = [t.encode() for t in texts]
+    offsets = np.zeros(len(data) + 1, dtype=np.int32)
+    np.cumsum([len(b) for b in data], out=offsets[1:])
+    return pa.Array.from_buffers(
+        pa.string(), len(data), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
+    )
+
+
+@cache
+def _labels(labels: tuple[str, ...]) -> pa.Array:
+    return strings(labels)
+
+
+@cache
+def _text(value: str) -> pa.Scalar:
+    return strings([value])[0]
+
+
+# A fixed-width text is laid out from pieces: constant bytes, (integers, width) written
+# zero-padded, or per-row bytes already laid out (a NumPy array of dtype V<width>).
+Piece = bytes | tuple[np.ndarray, int] | np.ndarray
+
+
+@cache
+def _digits(width: int) -> np.ndarray:
+    """Every `width`-digit zero-padded number as one V<width> item, by value."""
+    v = np.arange(10**width)
+    out = np.empty((10**width, width), dtype=np.uint8)
+    for i in range(width - 1, -1, -1):
+        out[:, i] = 48 + v % 10
+        v = v // 10
+    return out.view(f"V{width}").ravel()
+
+
+def _layout(n: int, pieces: Sequence[Piece]) -> np.ndarray:
+    """n rows of fixed-width text (dtype V<total width>) made of `pieces`."""
+    fields: list[tuple[int, object]] = []  # (width, value) per field
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            fields.append((len(piece), np.frombuffer(piece, f"V{len(piece)}")[0]))
+        elif isinstance(piece, tuple):
+            vals, width = piece  # written as groups of at most 4 digits (table lookups)
+            for left in range(0, width, 4):
+                w = min(4, width - left)
+                part = vals // 10 ** (width - left - w)
+                fields.append((w, _digits(w)[part % 10**w if left else part]))
+        else:
+            fields.append((piece.dtype.itemsize, piece))
+    dtype = np.dtype([(f"f{i}", f"V{w}") for i, (w, _) in enumerate(fields)])
+    out = np.empty(n, dtype=dtype)
+    for i, (_, value) in enumerate(fields):
+        out[f"f{i}"] = value
+    return out.view(f"V{dtype.itemsize}")
+
+
+def _fixed(n: int, pieces: Sequence[Piece], null: np.ndarray | None = None) -> pa.Array:
+    """A string array of n fixed-width texts laid out from `pieces`."""
+    rows = _layout(n, pieces)
+    width = rows.dtype.itemsize
+    offsets = np.arange(0, width * (n + 1), width, dtype=np.int64)
+    if offsets[-1] >= 2**31:
+        raise ValueError(f"{n} texts of {width} bytes exceed one Arrow string array")
+    return pa.Array.from_buffers(
+        pa.string(),
+        n,
+        [_validity(null), pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(rows)],
+    )
+
+
+def _civil(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(year, month, day) of days since 1970-01-01 (H. Hinnant's civil_from_days)."""
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    return yoe + era * 400 + (month <= 2), month, doy - (153 * mp + 2) // 5 + 1
+
+
+def _date_table(first: int, n: int) -> np.ndarray:
+    """'YYYY-MM-DDT' (V11) for the n days from day `first` (days since 1970-01-01)."""
+    y, m, d = _civil(np.arange(first, first + n, dtype=np.int64))
+    return _layout(n, [(y, 4), b"-", (m, 2), b"-", (d, 2), b"T"])
+
+
+@cache
+def _time_table() -> np.ndarray:
+    """'HH:MM:SSZ' (V9) for every second of a day."""
+    s = np.arange(DAY)
+    return _layout(DAY, [(s // 3600, 2), b":", (s % 3600 // 60, 2), b":", (s % 60, 2), b"Z"])
 
 
 @dataclass
@@ -60,6 +176,11 @@ class Encoder:
     id_width: int
     string_columns: frozenset[str] = frozenset()  # "entity.column" written as text in parquet
 
+    def __post_init__(self) -> None:
+        # built once here, before writer threads share them
+        self._dates = _date_table(self.epoch_day - _DAYS_BEFORE, _DAYS_BEFORE + _DAYS_AFTER)
+        _time_table()
+
     # -- primitives -----------------------------------------------------------------
     def ts(self, secs: np.ndarray, as_text: bool = False) -> pa.Array:
         secs = np.asarray(secs, dtype=np.int64)
@@ -67,113 +188,102 @@ class Encoder:
         bad = secs == UNPARSEABLE
         clean = np.where(null | bad, 0, secs)
         if self.fmt == "parquet" and not as_text:
-            arr = pa.array(clean + self.epoch_day * 86400, mask=null, type=pa.int64())
+            arr = ints(clean + self.epoch_day * DAY, null)
             return arr.cast(pa.timestamp("s", tz="UTC")).cast(pa.timestamp("us", tz="UTC"))
-        days = pa.array((clean // 86400 + self.epoch_day).astype(np.int32), type=pa.int32())
-        text = pc.binary_join_element_wise(
-            pc.cast(days.cast(pa.date32()), pa.string()),
-            time_of_day().take(pa.array(clean % 86400)),
-            "",
-        )
+        days = clean // DAY
+        first, table = -_DAYS_BEFORE, self._dates
+        if len(days) and (days.min() < first or days.max() >= first + len(table)):
+            first = int(days.min())
+            table = _date_table(self.epoch_day + first, int(days.max()) - first + 1)
+        text = _fixed(len(secs), [table[days - first], _time_table()[clean - days * DAY]], null)
         if bad.any():
-            text = pc.if_else(pa.array(bad), pa.scalar(UNPARSEABLE_TEXT), text)
-        if null.any():
-            text = pc.if_else(pa.array(null), pa.scalar(None, pa.string()), text)
+            text = pc.if_else(bools(bad), _text(UNPARSEABLE_TEXT), text)
         return text
 
     def date(self, days: np.ndarray) -> pa.Array:
         days = np.asarray(days, dtype=np.int64)
         null = days == NULL
-        vals = np.where(null, 0, days + self.epoch_day).astype(np.int32)
-        return pa.array(vals, mask=null, type=pa.int32()).cast(pa.date32())
+        return ints(np.where(null, 0, days + self.epoch_day), null, pa.date32())
 
     @staticmethod
     def dec(units: np.ndarray, scale: int = 2) -> pa.Array:
         """Integer units of 10**-scale -> decimal(18, scale), exactly."""
         units = np.asarray(units, dtype=np.int64)
         null = units == NULL
-        vals = np.where(null, 0, units)
-        buf = np.empty(2 * len(vals), dtype=np.int64)
-        buf[0::2] = vals
-        buf[1::2] = np.where(vals < 0, -1, 0)
-        validity = None
-        if null.any():
-            validity = pa.array(~null).buffers()[1]
+        buf = np.empty((len(units), 2), dtype=np.int64)
+        buf[:, 0] = np.where(null, 0, units)
+        buf[:, 1] = buf[:, 0] >> 63  # the high word: -1 for a negative value, else 0
         return pa.Array.from_buffers(
-            pa.decimal128(18, scale), len(vals), [validity, pa.py_buffer(buf.tobytes())]
+            pa.decimal128(18, scale), len(units), [_validity(null), pa.py_buffer(buf)]
         )
 
     @staticmethod
     def int(vals: np.ndarray) -> pa.Array:
         vals = np.asarray(vals, dtype=np.int64)
         null = vals == NULL
-        return pa.array(np.where(null, 0, vals), mask=null if null.any() else None)
+        return ints(np.where(null, 0, vals), null)
 
     @staticmethod
     def bool(vals: np.ndarray) -> pa.Array:
-        return pa.array(np.asarray(vals, dtype=bool))
+        return bools(vals)
 
     @staticmethod
     def enum(codes: np.ndarray, labels: tuple[str, ...]) -> pa.Array:
-        codes = np.asarray(codes, dtype=np.int64)
-        null = (codes < 0) | (codes == NULL)
-        idx = pa.array(np.where(null, 0, codes), mask=null if null.any() else None)
-        return pa.array(labels, pa.string()).take(idx)
+        return Encoder.pick(_labels(labels), codes)  # NULL is negative too
 
     @staticmethod
     def pick(pool: pa.Array, idx: np.ndarray) -> pa.Array:
+        """pool[idx]; a negative index gives a null."""
         idx = np.asarray(idx, dtype=np.int64)
         null = idx < 0
-        return pool.take(pa.array(np.where(null, 0, idx), mask=null if null.any() else None))
+        return pool.take(ints(np.where(null, 0, idx), null))
 
     def num(self, vals: np.ndarray, width: int = 0) -> pa.Array:
-        text = pc.cast(pa.array(np.asarray(vals, dtype=np.int64)), pa.string())
+        text = pc.cast(ints(np.asarray(vals, dtype=np.int64)), pa.string())
         return pc.utf8_lpad(text, width=width, padding="0") if width else text
 
-    def ident(self, prefix: str, *parts: tuple[np.ndarray, int]) -> pa.Array:
-        """prefix + zero-padded parts joined by '-': ("Q", (g, 7), (seq, 3)) -> Q0000042-003."""
+    def ident(
+        self, prefix: str, *parts: tuple[np.ndarray, int], null: np.ndarray | None = None
+    ) -> pa.Array:
+        """prefix + zero-padded parts joined by '-': ("Q", (g, 7), (seq, 3)) -> Q0000042-003.
+
+        Width 0 means no padding. `null` marks rows whose id is null.
+        """
         arrays = [np.asarray(v, dtype=np.int64) for v, _ in parts]
         widths = [max(w, 1) for _, w in parts]
-        fits = all(
+        n = len(arrays[0])
+        if all(
             len(a) == 0 or (a.min() >= 0 and a.max() < 10**w)
             for a, w in zip(arrays, widths, strict=True)
-        )
-        if fits and sum(widths) + len(widths) <= 18:
-            # Fast path: one integer "1<part1>1<part2>..." cast to text, then the
-            # sentinel 1s are replaced by the prefix and the dashes (lpad is slow).
-            number = np.zeros(len(arrays[0]), dtype=np.int64)
-            for a, w in zip(arrays, widths, strict=True):
-                number = (number * 10 + 1) * 10**w + a
-            text = pc.cast(pa.array(number), pa.string())
-            pos = 1 + widths[0]
-            for w in widths[1:]:
-                text = pc.utf8_replace_slice(text, start=pos, stop=pos + 1, replacement="-")
-                pos += 1 + w
-            return pc.utf8_replace_slice(text, start=0, stop=1, replacement=prefix)
+        ):
+            pieces: list[Piece] = [prefix.encode()]
+            for i, (a, w) in enumerate(zip(arrays, widths, strict=True)):
+                pieces += [b"-", (a, w)] if i else [(a, w)]
+            return _fixed(n, pieces, null)
+        # a value wider than its width (bad rows' sequence numbers): variable width
         pieces = [self.num(v, w) for v, w in zip(arrays, (w for _, w in parts), strict=True)]
-        joined = pc.binary_join_element_wise(*pieces, "-") if len(pieces) > 1 else pieces[0]
-        return pc.binary_join_element_wise(pa.scalar(prefix), joined, "")
-
-    def ident_null(self, arr: pa.Array, null: np.ndarray) -> pa.Array:
-        if null.any():
-            return pc.if_else(pa.array(null), pa.scalar(None, pa.string()), arr)
-        return arr
+        text = pc.binary_join_element_wise(_text(prefix), pieces[0], _text(""))
+        for piece in pieces[1:]:
+            text = pc.binary_join_element_wise(text, piece, _text("-"))
+        if null is not None and null.any():
+            text = pc.if_else(bools(null), pa.nulls(1, pa.string())[0], text)
+        return text
 
     # -- ids shared by several entities ---------------------------------------------------
-    def account_id(self, g: np.ndarray) -> pa.Array:
-        return self.ident("A", (g, self.id_width))
+    def account_id(self, g: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
+        return self.ident("A", (g, self.id_width), null=null)
 
-    def quote_id(self, g: np.ndarray, qseq: np.ndarray) -> pa.Array:
-        return self.ident("Q", (g, self.id_width), (qseq, 3))
+    def quote_id(self, g: np.ndarray, qseq: np.ndarray, null: np.ndarray | None = None):
+        return self.ident("Q", (g, self.id_width), (qseq, 3), null=null)
 
-    def invoice_id(self, g: np.ndarray, iseq: np.ndarray) -> pa.Array:
-        return self.ident("I", (g, self.id_width), (iseq, 4))
+    def invoice_id(self, g: np.ndarray, iseq: np.ndarray, prefix: str = "I") -> pa.Array:
+        return self.ident(prefix, (g, self.id_width), (iseq, 4))
 
     def rep_id(self, rep: np.ndarray) -> pa.Array:
         return self.ident("R", (rep, 4))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Pools:
     """Faker-made names, drawn by index (per-row Faker calls are far too slow)."""
 
@@ -187,10 +297,14 @@ class Pools:
         return len(self.company)
 
 
+@cache  # Arrow arrays are immutable: a process making several companies shares them
 def make_pools(seed: int, size: int, locale: str) -> Pools:
     from faker import Faker
 
-    fake = Faker(locale)
+    # only the providers the pools use (Faker loads all 25 by default); unweighted
+    # picks make the calls 20x faster
+    providers = [f"faker.providers.{name}" for name in ("person", "company", "internet")]
+    fake = Faker(locale, providers=providers, use_weighting=False)
     fake.seed_instance(seed)
 
     def ascii_lower(text: str) -> str:
@@ -200,7 +314,7 @@ def make_pools(seed: int, size: int, locale: str) -> Pools:
     first = [ascii_lower(fake.first_name()) or "billing" for _ in range(size)]
     last = [ascii_lower(fake.last_name()) or "team" for _ in range(size)]
     domain = [fake.domain_name() for _ in range(size)]
-    return Pools(pa.array(company), pa.array(first), pa.array(last), pa.array(domain))
+    return Pools(strings(company), strings(first), strings(last), strings(domain))
 
 
 # ---------------------------------------------------------------------------------------
@@ -212,11 +326,11 @@ Chunk = dict[str, np.ndarray]
 def _accounts(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
     email = pc.binary_join_element_wise(
         Encoder.pick(pools.first, c["first_i"]),
-        pa.scalar("."),
+        _text("."),
         Encoder.pick(pools.last, c["last_i"]),
-        pa.scalar("@"),
+        _text("@"),
         Encoder.pick(pools.domain, c["dom_i"]),
-        "",
+        _text(""),
     )
     return {
         "account_id": e.account_id(c["g"]),
@@ -265,15 +379,12 @@ def _quote_lines(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
 
 
 def _invoices(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
-    iid = e.invoice_id(c["g"], c["iseq"])
     qseq = np.asarray(c["qseq"])
     return {
-        "invoice_id": iid,
-        "invoice_number": pc.binary_join_element_wise(
-            pa.scalar("INV-"), pc.utf8_slice_codeunits(iid, 1), ""
-        ),
+        "invoice_id": e.invoice_id(c["g"], c["iseq"]),
+        "invoice_number": e.invoice_id(c["g"], c["iseq"], prefix="INV-"),
         "account_id": e.account_id(c["g"]),
-        "quote_id": e.ident_null(e.quote_id(c["g"], np.maximum(qseq, 0)), qseq < 0),
+        "quote_id": e.quote_id(c["g"], np.maximum(qseq, 0), null=qseq < 0),
         "status": Encoder.enum(c["status"], (*P.INVOICE_STATUSES, BAD_ENUM)),
         "currency": Encoder.enum(c["currency"], CURRENCY_LABELS),
         "issued_at": e.date(c["issued_d"]),
@@ -308,12 +419,11 @@ def _invoice_lines(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
 
 
 def _payments(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
-    acct = e.account_id(c["acct_g"])
     as_text = "payments.received_at" in e.string_columns
     return {
         "payment_id": e.ident("P", (c["g"], e.id_width), (c["iseq"], 4), (c["pseq"], 0)),
         "invoice_id": e.invoice_id(c["g"], c["iseq"]),
-        "account_id": e.ident_null(acct, ~np.asarray(c["has_acct"], dtype=bool)),
+        "account_id": e.account_id(c["acct_g"], null=~np.asarray(c["has_acct"], dtype=bool)),
         "amount": Encoder.dec(c["amount_c"]),
         "currency": Encoder.enum(c["currency"], CURRENCY_LABELS),
         "received_at": e.ts(c["received_s"], as_text=as_text),
@@ -329,14 +439,14 @@ def _products(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
     prods = [P.PRODUCTS[i] for i in idx]
     interval = np.array([p.billing_interval_months or NULL for p in prods], dtype=np.int64)
     return {
-        "product_id": pa.array([p.product_id for p in prods], pa.string()),
-        "sku": pa.array([p.sku for p in prods], pa.string()),
-        "name": pa.array([p.name for p in prods], pa.string()),
-        "family": pa.array([p.family for p in prods], pa.string()),
-        "pricing_model": pa.array([p.pricing_model for p in prods], pa.string()),
+        "product_id": strings([p.product_id for p in prods]),
+        "sku": strings([p.sku for p in prods]),
+        "name": strings([p.name for p in prods]),
+        "family": strings([p.family for p in prods]),
+        "pricing_model": strings([p.pricing_model for p in prods]),
         "billing_interval_months": Encoder.int(interval),
         "list_price": Encoder.dec(np.array([round(p.list_price * 100) for p in prods])),
-        "currency": pa.array(["USD"] * len(prods), pa.string()),
+        "currency": strings(["USD"] * len(prods)),
         "is_active": Encoder.bool(c["is_active"]),
         "updated_at": e.ts(c["updated_s"]),
         "is_deleted": Encoder.bool(c["is_deleted"]),
@@ -412,7 +522,7 @@ class Sink:
     fmt: str
     files: dict[tuple[str, str], _File] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local)
-    _ducks: list[duckdb.DuckDBPyConnection] = field(default_factory=list)
+    _ducks: list = field(default_factory=list)  # DuckDB connections (jsonl only)
 
     def relpath(self, entity: str, label: str) -> str:
         return f"{entity}/{label}.{EXTENSIONS[self.fmt]}"
@@ -427,8 +537,10 @@ class Sink:
             f = _File(path)
             if self.fmt == "csv":
                 f.handle = open(path, "wb")  # noqa: SIM115 - closed in close()
-                f.writer = pacsv.CSVWriter(f.handle, table.schema)
+                f.writer = pacsv.CSVWriter(f.handle, table.schema, write_options=_CSV_OPTIONS)
             elif self.fmt == "parquet":
+                import pyarrow.parquet as pq
+
                 f.writer = pq.ParquetWriter(path, table.schema, compression="zstd")
             else:
                 f.handle = open(path, "wb")  # noqa: SIM115 - closed in close()
@@ -445,6 +557,8 @@ class Sink:
     def _jsonl(self, table: pa.Table) -> bytes:
         duck = getattr(self._local, "duck", None)
         if duck is None:  # one in-memory DuckDB per writer thread
+            import duckdb
+
             duck = self._local.duck = duckdb.connect()
             self._ducks.append(duck)
         duck.register("chunk", table)
@@ -454,7 +568,7 @@ class Sink:
             duck.unregister("chunk")
         col = lines.column(0).combine_chunks()
         joined = pc.binary_join(
-            pa.ListArray.from_arrays(pa.array([0, len(col)], pa.int32()), col), "\n"
+            pa.ListArray.from_arrays(ints(np.array([0, len(col)]), type_=pa.int32()), col), "\n"
         )
         return joined[0].as_py().encode() + b"\n"
 

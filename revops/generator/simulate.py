@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -62,7 +63,7 @@ class Calendar:
     def epoch_day(self) -> int:
         return int(self.start.astype("datetime64[D]").astype(np.int64))
 
-    @property
+    @cached_property
     def month_day(self) -> np.ndarray:
         """Day offset of the first day of month k, for k in 0..months+horizon."""
         first = self.start.astype("datetime64[M]")
@@ -73,8 +74,12 @@ class Calendar:
     def end_s(self) -> int:
         return int(self.month_day[self.months]) * DAY
 
+    @cached_property
+    def month_s(self) -> np.ndarray:
+        return self.month_day * DAY
+
     def month_of(self, secs: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.month_day * DAY, secs, side="right") - 1
+        return np.searchsorted(self.month_s, secs, side="right") - 1
 
     def label_of_month(self, k: np.ndarray, per: str = "quarter") -> list[str]:
         first = self.start.astype("datetime64[M]").astype(np.int64)
@@ -86,29 +91,56 @@ class Calendar:
 
 
 class Rows:
-    """Numeric row versions of one batch, per entity; drops versions after the end."""
+    """Numeric row versions of one batch, per entity; drops versions after the end.
+
+    `add` only keeps references (a column may be one value for all its rows); `take`
+    builds each column with one concatenation and one gather, once per entity (a
+    writer thread may take an entity that the bad-row injector took before).
+    """
 
     def __init__(self, end_s: int) -> None:
         self.end_s = end_s
-        self.parts: dict[str, list[dict[str, np.ndarray]]] = defaultdict(list)
+        self.parts: dict[str, list[tuple[int, dict[str, object]]]] = defaultdict(list)
+        self.taken: dict[str, dict[str, np.ndarray]] = {}
 
     def add(self, entity: str, **cols: object) -> None:
-        upd = np.asarray(cols["updated_s"], dtype=np.int64)
-        keep = upd < self.end_s
-        n = len(upd)
-        if not keep.any():
-            return
-        full = {}
-        for k, v in cols.items():
-            arr = np.asarray(v)
-            full[k] = (np.full(n, arr) if arr.ndim == 0 else arr)[keep]
-        self.parts[entity].append(full)
+        n = len(cols["updated_s"])
+        if n:
+            self.parts[entity].append((n, cols))
 
     def take(self, entity: str) -> dict[str, np.ndarray]:
-        parts = self.parts.pop(entity, [])
-        if not parts:
+        """The entity's rows before the end, in `updated_s` order (ties: order added)."""
+        if entity not in self.taken:
+            self.taken[entity] = self._gather(self.parts.pop(entity, []))
+        return self.taken[entity]
+
+    def _gather(self, parts: list[tuple[int, dict[str, object]]]) -> dict[str, np.ndarray]:
+        sizes = [n for n, _ in parts]
+        upd = np.concatenate([np.asarray(c["updated_s"], dtype=np.int64) for _, c in parts] or [[]])
+        keep = np.flatnonzero(upd < self.end_s)
+        if not len(keep):
             return {}
-        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        order = keep[np.argsort(upd[keep], kind="stable")]
+        out = {}
+        for k in parts[0][1]:
+            vals = [c[k] for _, c in parts]
+            arrays = [isinstance(v, np.ndarray) and v.ndim > 0 for v in vals]
+            if not any(arrays):  # one value per part
+                col = np.repeat(np.array(vals), sizes)
+            else:
+                col = np.concatenate(
+                    [
+                        v if is_array else np.full(n, v)
+                        for n, v, is_array in zip(sizes, vals, arrays, strict=True)
+                    ]
+                )
+            out[k] = col[order]
+        return out
+
+
+def _sel(v: object, mask: np.ndarray) -> object:
+    """v[mask] for a column, v itself for one value shared by all rows."""
+    return v[mask] if isinstance(v, np.ndarray) and v.ndim else v
 
 
 def _by_seg(seg: np.ndarray, values: tuple) -> np.ndarray:
@@ -130,12 +162,12 @@ def _pick_by_seg(rng: np.random.Generator, seg: np.ndarray, table: tuple) -> np.
 
 
 def _days(rng: np.random.Generator, lo_hi: tuple[int, int], n: int) -> np.ndarray:
-    return rng.integers(lo_hi[0], lo_hi[1] + 1, n).astype(np.int64) * DAY
+    return rng.integers(lo_hi[0], lo_hi[1] + 1, n) * DAY  # int64 already
 
 
 def _office_time(rng: np.random.Generator, n: int) -> np.ndarray:
     """Seconds into a working day (08:00-18:00)."""
-    return rng.integers(8 * HOUR, 18 * HOUR, n).astype(np.int64)
+    return rng.integers(8 * HOUR, 18 * HOUR, n)
 
 
 def price_book(params: P.Params) -> np.ndarray:
@@ -380,13 +412,13 @@ def simulate_batch(
                 g=g[idx][mask],
                 iseq=iseq[mask],
                 lseq=lseq,
-                product=np.broadcast_to(prod, (k,))[mask],
-                desc=np.broadcast_to(desc, (k,))[mask],
+                product=_sel(prod, mask),
+                desc=_sel(desc, mask),
                 qty=qty[mask],
                 unit_c=unit[mask],
                 amount_c=amount[mask],
-                pstart_d=np.broadcast_to(ps_d, (k,))[mask],
-                pend_d=np.broadcast_to(pe_d, (k,))[mask],
+                pstart_d=_sel(ps_d, mask),
+                pend_d=_sel(pe_d, mask),
                 updated_s=issue_s[mask],
             )
         head = dict(
@@ -466,19 +498,21 @@ def simulate_batch(
             )
         rows.add(
             "invoices",
-            **{k_: np.broadcast_to(v, (k,))[ok] for k_, v in head.items()},
+            **{k_: _sel(v, ok) for k_, v in head.items()},
             status=I_PAID,
             updated_s=paid_t[ok] + 60,
         )
         off_s = (due_d + p.write_off_after_due_days) * DAY + 9 * HOUR
         rows.add(
             "invoices",
-            **{k_: np.broadcast_to(v, (k,))[unc] for k_, v in head.items()},
+            **{k_: _sel(v, unc) for k_, v in head.items()},
             status=I_UNCOLLECTIBLE,
             updated_s=off_s[unc],
         )
 
     # ---- the months --------------------------------------------------------------------
+    adhoc_rate = _by_seg(seg, p.adhoc_training_monthly_rate)
+    expansion_rate = _by_seg(seg, p.expansion_monthly_rate)
     for m in range(N + 1):
         draft = m == N
         # expansions won last month take effect
@@ -495,10 +529,13 @@ def simulate_batch(
         state = np.where(churn, S_CHURNED, state)
         nb0 = np.where(churn, -1, nb0)
         nb1 = np.where(churn, -1, nb1)
-        back = churn & (rng.random(n) < p.winback_rate)
-        wb_s = ms[m] + _days(rng, p.winback_gap_days, n) + _office_time(rng, n)
-        next_q = np.where(back, wb_s, next_q)
-        nq_m = np.where(back, cal.month_of(wb_s), nq_m)
+        back = np.flatnonzero(churn)
+        back = back[rng.random(len(back)) < p.winback_rate]
+        if len(back):
+            k = len(back)
+            wb_s = ms[m] + _days(rng, p.winback_gap_days, k) + _office_time(rng, k)
+            next_q[back] = wb_s
+            nq_m[back] = cal.month_of(wb_s)
 
         # won contracts start
         starting = (state == S_WON) & (start_m == m)
@@ -593,9 +630,7 @@ def simulate_batch(
         nb1 = np.where(bill1, nb1 + int1, nb1)
         if draft:
             break
-        adhoc = np.flatnonzero(
-            active & (rng.random(n) < _by_seg(seg, p.adhoc_training_monthly_rate))
-        )
+        adhoc = np.flatnonzero(active & (rng.random(n) < adhoc_rate))
         if len(adhoc):
             k = len(adhoc)
             issue = ms[m] + _days(rng, (4, 24), k) + _office_time(rng, k)
@@ -693,7 +728,7 @@ def simulate_batch(
         ex = np.flatnonzero(
             (state == S_ACTIVE)
             & (end_m - m > p.renewal_lead_months)
-            & (rng.random(n) < _by_seg(seg, p.expansion_monthly_rate))
+            & (rng.random(n) < expansion_rate)
         )
         if len(ex):
             idx, k = ex, len(ex)
