@@ -29,7 +29,13 @@ duckdb-engine inherits) queries `pg_catalog.pg_collation`, which DuckDB lacks, s
 `Inspector.get_columns` raises, and GX's fallback then drops the schema name
 (`select * from invoices`) and fails too: no column list, no column check works.
 The engine's public `get_inspector` hook therefore returns an inspector that reads
-columns from DuckDB's `information_schema.columns` and delegates everything else.
+columns from DuckDB's `information_schema.columns` and the primary key from
+`duckdb_constraints()` (the PostgreSQL way costs several `pg_catalog` queries per
+table), and delegates everything else.
+
+One addition for speed: `DuckDBExecutionEngine.materialize_views` computes a view
+once per validation instead of once per GX query (dbt builds staging as views;
+see the method).
 
 `tests/quality/test_duckdb_datasource.py` fails if a GX upgrade changes these
 hooks (or fixes the upstream bugs, in which case this module can go).
@@ -37,20 +43,34 @@ hooks (or fixes the upstream bugs, in which case this module can go).
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from contextlib import contextmanager
+import logging
+import uuid
+from collections.abc import Generator, Iterable
+from contextlib import contextmanager, suppress
 from typing import Any, ClassVar, Literal
 
 import sqlalchemy
 from great_expectations.datasource.fluent import SQLDatasource
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 
-__all__ = ["DuckDBDatasource", "DuckDBExecutionEngine"]
+__all__ = ["SNAPSHOT_CATALOG", "DuckDBDatasource", "DuckDBExecutionEngine"]
+
+log = logging.getLogger(__name__)
 
 _COLUMNS_SQL = sqlalchemy.text(
     "select column_name, data_type, is_nullable from information_schema.columns"
-    " where table_schema = :schema and table_name = :table order by ordinal_position"
+    " where table_catalog = current_database() and table_schema = :schema"
+    " and table_name = :table order by ordinal_position"
 )
+_PRIMARY_KEY_SQL = sqlalchemy.text(
+    "select constraint_column_names from duckdb_constraints()"
+    " where database_name = current_database() and schema_name = :schema"
+    " and table_name = :table and constraint_type = 'PRIMARY KEY'"
+)
+# Prefix of the in-memory catalog that holds the views materialized by
+# `materialize_views`; one per engine, since an ATTACH is seen by every connection
+# of the DuckDB instance (all connections of one process to one file).
+SNAPSHOT_CATALOG = "gx_view_snapshot"
 # DuckDB type names the PostgreSQL type map of duckdb-engine does not know.
 _EXTRA_TYPES: dict[str, type[sqlalchemy.types.TypeEngine]] = {
     "decimal": sqlalchemy.Numeric,
@@ -74,7 +94,9 @@ def _sqlalchemy_type(dialect: sqlalchemy.Dialect, data_type: str) -> sqlalchemy.
 
 
 class _InformationSchemaInspector:
-    """SQLAlchemy inspector whose `get_columns` reads `information_schema.columns`."""
+    """SQLAlchemy inspector whose `get_columns` reads `information_schema.columns` and
+    `get_pk_constraint` `duckdb_constraints()` (PostgreSQL reflection would send
+    several `pg_catalog` queries per table)."""
 
     def __init__(self, engine: sqlalchemy.Engine) -> None:
         self._engine = engine
@@ -102,6 +124,15 @@ class _InformationSchemaInspector:
             for name, data_type, is_nullable in rows
         ]
 
+    def get_pk_constraint(
+        self, table_name: str, schema: str | None = None, **kw: Any
+    ) -> dict[str, Any]:
+        with self._engine.connect() as con:
+            row = con.execute(
+                _PRIMARY_KEY_SQL, {"schema": schema or "main", "table": str(table_name)}
+            ).first()
+        return {"constrained_columns": list(row[0]) if row else [], "name": None}
+
 
 class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
     """`SqlAlchemyExecutionEngine` that runs every query on one kept-open connection.
@@ -114,6 +145,7 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
         super().__init__(*args, **kwargs)
         self._persisted: sqlalchemy.Connection | None = None
         self._columns_inspector: _InformationSchemaInspector | None = None
+        self._snapshot_catalog = f"{SNAPSHOT_CATALOG}_{uuid.uuid4().hex[:12]}"
 
     def get_inspector(self) -> Any:
         if self._columns_inspector is None:
@@ -134,11 +166,93 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
             self._persisted.rollback()
             raise
 
+    def materialize_views(self, views: Iterable[tuple[str, str]]) -> list[str]:
+        """Compute each `(schema, view)` once, for every later query on the kept connection.
+
+        A DuckDB view is recomputed by every query that reads it, and GX sends a
+        suite's table several queries (plus the SQL checks that join other
+        views). Each view is copied into a table of the same `schema.name` in an
+        in-memory catalog of this engine (`SNAPSHOT_CATALOG_<id>`), and the connection's
+        `search_path` puts that catalog's schemas before the warehouse's, so
+        `staging.stg_invoices` -- in GX's queries and in the suites' SQL alike --
+        reads the copy; any other name still resolves in the warehouse. The
+        warehouse is open read-only, so the copy is what the view returns for
+        the whole validation. Returns the `schema.view` names copied.
+        """
+        wanted = sorted(set(views))
+        if not wanted:
+            return []
+        snapshot = self._snapshot_catalog
+        with self.get_connection() as con:
+            database = con.exec_driver_sql("select current_database()").scalar_one()
+            present = {
+                (schema, name)
+                for schema, name in con.exec_driver_sql(
+                    "select schema_name, view_name from duckdb_views()"
+                    " where database_name = current_database() and not internal"
+                ).fetchall()
+            }
+            schemas = [
+                row[0]
+                for row in con.exec_driver_sql(
+                    "select schema_name from duckdb_schemas()"
+                    " where database_name = current_database() order by schema_name"
+                ).fetchall()
+            ]
+            views_present = [(schema, name) for schema, name in wanted if (schema, name) in present]
+            if not views_present:
+                return []
+            con.exec_driver_sql(
+                f"attach if not exists ':memory:' as {_quote(snapshot)} (read_only false)"
+            )
+            con.commit()  # a failed copy below rolls back its own statements only
+            copied = []
+            for schema, name in views_present:
+                try:
+                    con.exec_driver_sql(f"create schema if not exists {_quote(snapshot, schema)}")
+                    con.exec_driver_sql(
+                        f"create or replace table {_quote(snapshot, schema, name)} as "
+                        f"select * from {_quote(database, schema, name)}"
+                    )
+                    con.commit()
+                except sqlalchemy.exc.DBAPIError as exc:  # its checks will read the view
+                    con.rollback()
+                    log.warning("view %s.%s stays a view: %s", schema, name, exc.orig)
+                else:
+                    copied.append((schema, name))
+            if not copied:
+                return []
+            # The warehouse's own default schema first (the default catalog stays the
+            # warehouse), then the copies, then every warehouse schema: a name resolves
+            # in the first of these holding its schema that has it.
+            shadowed = sorted({schema for schema, _ in copied})
+            search_path = [(database, "main")]
+            search_path += [(snapshot, schema) for schema in shadowed]
+            search_path += [(database, schema) for schema in schemas]
+            con.exec_driver_sql(
+                "set search_path = "
+                + _sql_str(",".join(_quote(catalog, schema) for catalog, schema in search_path))
+            )
+        return [f"{schema}.{name}" for schema, name in copied]
+
     def close(self) -> None:
         if self._persisted is not None:
+            with suppress(Exception):  # frees the copies if the instance outlives us
+                self._persisted.rollback()
+                self._persisted.exec_driver_sql(
+                    f"detach database if exists {_quote(self._snapshot_catalog)}"
+                )
             self._persisted.close()
             self._persisted = None
         self.engine.dispose()
+
+
+def _quote(*parts: str) -> str:
+    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 class DuckDBDatasource(SQLDatasource):

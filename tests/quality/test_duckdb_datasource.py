@@ -18,7 +18,11 @@ from great_expectations.datasource.fluent import SQLDatasource
 from great_expectations.datasource.fluent.interfaces import GxDatasourceWarning
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 
-from expectations.duckdb_datasource import DuckDBDatasource, DuckDBExecutionEngine
+from expectations.duckdb_datasource import (
+    SNAPSHOT_CATALOG,
+    DuckDBDatasource,
+    DuckDBExecutionEngine,
+)
 
 ROWS = 10_000
 
@@ -170,3 +174,98 @@ def test_hooks_still_exist_in_gx() -> None:
     assert callable(SqlAlchemyExecutionEngine.get_connection)
     assert callable(SqlAlchemyExecutionEngine.get_inspector)
     assert DuckDBExecutionEngine.get_connection is not SqlAlchemyExecutionEngine.get_connection
+
+
+@pytest.fixture
+def views_db(tmp_path: Path) -> Path:
+    """sales.orders (ids 0..9) with views over it, and other.t (one row)."""
+    path = tmp_path / "views.duckdb"
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("create schema sales")
+        con.execute("create table sales.orders as select range as id from range(10)")
+        # random() is drawn again by every query of the view; a copy keeps one draw
+        con.execute("create view sales.draws as select id, random() as r from sales.orders")
+        con.execute("create view sales.small as select * from sales.orders where id < 3")
+        con.execute("create table sales.gone as select 1 as x")
+        con.execute("create view sales.broken as select * from sales.gone")
+        con.execute("drop table sales.gone")
+        con.execute("create schema other")
+        con.execute("create table other.t as select 1 as x")
+    finally:
+        con.close()
+    return path
+
+
+def test_views_are_computed_once_on_the_kept_connection(context, views_db: Path) -> None:
+    datasource = context.data_sources.add_duckdb(
+        name="duck",
+        connection_string=f"duckdb:///{views_db}",
+        kwargs={"connect_args": {"read_only": True}},  # as the runner opens the warehouse
+    )
+    engine = datasource.get_execution_engine()
+    try:
+        copied = engine.materialize_views(
+            [("sales", "draws"), ("sales", "orders"), ("sales", "broken"), ("sales", "nope")]
+        )
+        # a table, a view that cannot be computed and an unknown name are not copied
+        assert copied == ["sales.draws"]
+        with engine.get_connection() as con:
+
+            def value(sql: str) -> object:
+                return con.exec_driver_sql(sql).scalar_one()
+
+            assert value("select sum(r) from sales.draws") == value(
+                "select sum(r) from sales.draws"
+            )
+            # the other names of the shadowed schema, and other schemas, still resolve
+            assert value("select count(*) from sales.small") == 3  # ids 0, 1, 2
+            assert value("select count(*) from sales.orders") == 10
+            assert value("select x from other.t") == 1
+            with pytest.raises(Exception, match="gone"):
+                con.exec_driver_sql("select * from sales.broken")
+            con.rollback()
+        # GX's own queries read the copy, and reflect its columns once
+        asset = datasource.add_table_asset(name="draws", table_name="draws", schema_name="sales")
+        batch = asset.add_batch_definition_whole_table("all").get_batch()
+        columns = batch.validate(gxe.ExpectTableColumnsToMatchOrderedList(column_list=["id", "r"]))
+        assert columns.success and not _raised_messages(columns)
+        rows = batch.validate(
+            gxe.UnexpectedRowsExpectation(
+                unexpected_rows_query="select * from {batch} join sales.small using (id)"
+            )
+        )
+        assert rows.result["observed_value"] == 3
+        # the copies are seen by the whole DuckDB instance (another connection too)
+        assert [d for d in _databases(datasource) if d.startswith(SNAPSHOT_CATALOG)]
+    finally:
+        engine.close()
+    # close() drops them even while another connection keeps the instance open
+    databases = _databases(datasource)
+    datasource.get_engine().dispose()
+    assert "views" in databases
+    assert not [d for d in databases if d.startswith(SNAPSHOT_CATALOG)], databases
+
+
+def _databases(datasource: DuckDBDatasource) -> set[str]:
+    with datasource.get_engine().connect() as other:
+        return {r[0] for r in other.exec_driver_sql("select database_name from duckdb_databases()")}
+
+
+def test_primary_key_is_read_from_duckdb(tmp_path: Path, context) -> None:
+    path = tmp_path / "pk.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "create table main.lines (invoice_id varchar, line int, primary key (invoice_id, line))"
+    )
+    con.close()
+    datasource = context.data_sources.add_duckdb(name="duck", connection_string=f"duckdb:///{path}")
+    engine = datasource.get_execution_engine()
+    try:
+        inspector = engine.get_inspector()
+        assert inspector.get_pk_constraint("lines", schema="main")["constrained_columns"] == [
+            "invoice_id",
+            "line",
+        ]
+    finally:
+        engine.close()

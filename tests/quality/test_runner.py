@@ -4,6 +4,8 @@ the audit table, Data Docs, and no connection or repository file left behind."""
 from __future__ import annotations
 
 import json
+import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -306,3 +308,93 @@ def test_samples_and_metadata_are_cast_to_plain_python() -> None:
         "b": True,
     }
     assert [type(v) for v in _plain(values)] == [int, float, float, str]
+
+
+def _as_view(table: str) -> list[str]:
+    """SQL that turns staging.<table> into a view over staging.<table>_rows, as dbt builds it."""
+    return [
+        f"alter table staging.{table} rename to {table}_rows",
+        f"create view staging.{table} as select * from staging.{table}_rows",
+    ]
+
+
+def test_sql_checks_join_staging_views_to_each_other(
+    warehouse: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the runner computes each view once; the foreign-key check of stg_payments then
+    # reads that copy of stg_payments ({batch}) and of stg_invoices (named in its SQL)
+    run_sql(
+        warehouse,
+        *_as_view("stg_invoices"),
+        *_as_view("stg_payments"),
+        # pay3 refers to i9: not in stg_invoices (i1, i2), not flagged -> 1 orphan
+        "insert into staging.stg_payments_rows values ('pay3', 'i9', 'a1', 5, 'card', 'succeeded')",
+        # i3 is a new invoice: no payment needs it, nothing breaks
+        "insert into staging.stg_invoices_rows values ('i3', 'a1', null, 'open', 1)",
+    )
+
+    with caplog.at_level(logging.DEBUG, logger="expectations.runner"):
+        results = _by_suite(
+            validate(
+                warehouse,
+                suites=["staging.stg_invoices", "staging.stg_payments"],
+                run_id="views",
+            )
+        )
+
+    # the two views; the other tables these suites read (stg_accounts, stg_quotes,
+    # audit.flagged) are tables in this warehouse
+    assert (
+        "computed once for this validation: ['staging.stg_invoices', 'staging.stg_payments']"
+        in (caplog.text)
+    )
+    assert results["staging.stg_invoices"].success
+    payments = results["staging.stg_payments"]
+    assert _failed(payments) == {
+        "every invoice_id is in stg_invoices, or the row is flagged orphan_reference "
+        "in audit.flagged": 1
+    }
+    assert payments.failed[0].unexpected_sample == [{"payment_id": "pay3", "invoice_id": "i9"}]
+    # the audit names the real table, not the copy
+    assert query(
+        warehouse,
+        f"select distinct layer, table_name from {AUDIT_TABLE} where run_id = 'views' "
+        "and not success",
+    ) == [("staging", "stg_payments")]
+
+
+def test_table_that_cannot_be_read_fails_only_its_own_suite(warehouse: Path) -> None:
+    # a view whose table is gone is still listed, but every query on it fails
+    run_sql(warehouse, *_as_view("stg_products"), "drop table staging.stg_products_rows")
+
+    results = _by_suite(
+        validate(
+            warehouse,
+            suites=["staging.stg_products", "staging.stg_accounts"],
+            run_id="unreadable",
+        )
+    )
+
+    products = results["staging.stg_products"]
+    assert products.blocking and [e.expectation for e in products.errors] == ["suite"]
+    assert "staging.stg_products" in products.errors[0].exception
+    assert results["staging.stg_accounts"].success
+
+
+def test_suite_pages_are_rendered_again_only_when_the_suite_changed(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    validate(warehouse, suites=["raw.quotes"], run_id="pages-1", data_docs_dir=docs)
+    page = docs / "expectations" / "raw" / "quotes.html"
+    assert "raw.quotes" in page.read_text(encoding="utf-8")
+
+    page.write_text("rendered before", encoding="utf-8")  # newer than the suite's JSON
+    validate(warehouse, suites=["raw.quotes"], run_id="pages-2", data_docs_dir=docs)
+    assert page.read_text(encoding="utf-8") == "rendered before"
+
+    os.utime(page, (0, 0))  # now older than the suite's JSON: rendered again
+    validate(warehouse, suites=["raw.quotes"], run_id="pages-3", data_docs_dir=docs)
+    assert "raw.quotes" in page.read_text(encoding="utf-8")
+    # every run's result page is written all the same
+    assert len(list((docs / "validations").rglob("*.html"))) == 3
