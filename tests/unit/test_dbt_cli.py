@@ -13,7 +13,10 @@ def test_build_args_leave_out_unit_tests_and_carry_the_run_knobs():
     assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
     assert json.loads(args[args.index("--vars") + 1]) == {"as_of": "2025-06-30"}
     assert args[-1] == "--full-refresh"
-    assert "--full-refresh" not in build_args()
+    default = build_args()
+    assert "--full-refresh" not in default
+    # No vars without an as-of date: the parsed manifest (no vars) stays valid.
+    assert "--vars" not in default
 
 
 def test_failed_nodes_names_each_failing_node_with_the_first_line_of_its_message():

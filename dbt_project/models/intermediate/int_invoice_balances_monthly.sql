@@ -7,7 +7,9 @@
     - issued_date without a due date) and the aging bucket. Balances stay in
     decimal (exact), so `open_balance_usd > 0` has no float noise.
     Grain: invoice x spine month from the invoice's issue month. A table: it is
-    the largest metric relation and both AR and the aging read it.
+    the largest metric relation and both AR and the aging read it. Computed per
+    period of constant balance (invoice_balance_changes by month) spread over
+    the spine, rather than by joining every payment to every later month.
 #}
 {{ config(materialized='table') }}
 
@@ -42,56 +44,94 @@ payments as (
     where is_received
 ),
 
-invoices_spined as (
+payments_monthly as (
+    {#- received payments summed per invoice and month of receipt: a payment
+        counts at every month_end on or after its received_date #}
     select
-        invoices.invoice_id,
-        invoices.account_id,
-        invoices.total_amount_usd,
-        invoices.issued_date,
-        invoices.due_date,
-        months.month,
-        months.month_end
-    from invoices
-    inner join months
-        on invoices.issued_date <= months.month_end
+        invoice_id,
+        cast({{ dbt.date_trunc('month', 'received_date') }} as date) as paid_month,
+        sum(amount_usd) as received_usd
+    from payments
+    group by
+        invoice_id,
+        cast({{ dbt.date_trunc('month', 'received_date') }} as date)
 ),
 
-payments_summed as (
+invoices_with_issue_month as (
     select
-        invoices_spined.invoice_id,
-        invoices_spined.month,
-        sum(payments.amount_usd) as received_usd
-    from invoices_spined
-    inner join payments
-        on
-            invoices_spined.invoice_id = payments.invoice_id
-            and payments.received_date <= invoices_spined.month_end
-    group by
-        invoices_spined.invoice_id,
-        invoices_spined.month
+        invoice_id,
+        account_id,
+        total_amount_usd,
+        issued_date,
+        due_date,
+        cast({{ dbt.date_trunc('month', 'issued_date') }} as date) as issued_month
+    from invoices
+),
+
+balance_changes as (
+    {#- the months where an invoice's balance can change (its issue month and
+        each later month with a payment) and the payments up to each #}
+    {{ invoice_balance_changes(
+        'invoices_with_issue_month', 'issued_month',
+        'payments_monthly', 'paid_month', 'received_usd',
+    ) }}
+),
+
+balance_periods as (
+    {#- one row per invoice and period of constant balance:
+        [change_month, next_change_month) #}
+    select
+        invoice_id,
+        change_date as change_month,
+        lead(change_date) over (
+            partition by invoice_id
+            order by change_date
+        ) as next_change_month,
+        received_usd
+    from balance_changes
+),
+
+balance_periods_of_invoices as (
+    select
+        invoices_with_issue_month.invoice_id,
+        invoices_with_issue_month.account_id,
+        invoices_with_issue_month.total_amount_usd,
+        invoices_with_issue_month.total_amount_usd - balance_periods.received_usd
+            as open_balance_usd,
+        invoices_with_issue_month.issued_date,
+        invoices_with_issue_month.due_date,
+        balance_periods.change_month,
+        balance_periods.next_change_month
+    from balance_periods
+    inner join invoices_with_issue_month
+        on balance_periods.invoice_id = invoices_with_issue_month.invoice_id
 ),
 
 balances as (
+    {#- each period spread over its spine months #}
     select
-        invoices_spined.invoice_id,
-        invoices_spined.account_id,
-        invoices_spined.total_amount_usd,
-        invoices_spined.total_amount_usd - coalesce(payments_summed.received_usd, 0)
-            as open_balance_usd,
+        balance_periods_of_invoices.invoice_id,
+        balance_periods_of_invoices.account_id,
+        balance_periods_of_invoices.total_amount_usd,
+        balance_periods_of_invoices.open_balance_usd,
         {{ dbt.datediff(
-            'coalesce(invoices_spined.due_date, invoices_spined.issued_date)',
-            'invoices_spined.month_end',
+            'coalesce(balance_periods_of_invoices.due_date, '
+            ~ 'balance_periods_of_invoices.issued_date)',
+            'months.month_end',
             'day',
         ) }} as days_past_due,
-        invoices_spined.issued_date,
-        invoices_spined.due_date,
-        invoices_spined.month,
-        invoices_spined.month_end
-    from invoices_spined
-    left join payments_summed
+        balance_periods_of_invoices.issued_date,
+        balance_periods_of_invoices.due_date,
+        months.month,
+        months.month_end
+    from balance_periods_of_invoices
+    inner join months
         on
-            invoices_spined.invoice_id = payments_summed.invoice_id
-            and invoices_spined.month = payments_summed.month
+            balance_periods_of_invoices.change_month <= months.month
+            and (
+                balance_periods_of_invoices.next_change_month is null
+                or months.month < balance_periods_of_invoices.next_change_month
+            )
 ),
 
 final as (

@@ -13,15 +13,15 @@ invoices as (
     select * from {{ ref('stg_invoices') }}
 ),
 
-fx_rates as (
-    select * from {{ ref('int_fx_rates_ranged') }}
-),
-
 invoices_with_fx_date as (
     select
         invoices.*,
         coalesce(invoices.issued_date, cast(invoices.updated_at as date)) as fx_date
     from invoices
+),
+
+fx_rates as (
+    {{ fx_rates_of_dates('invoices_with_fx_date', 'currency', 'fx_date') }}
 ),
 
 invoices_joined_to_fx_rates as (
@@ -37,9 +37,9 @@ invoices_joined_to_fx_rates as (
             as is_billable
     from invoices_with_fx_date
     left join fx_rates
-        on {{ fx_rate_applies(
-            'fx_rates', 'invoices_with_fx_date.currency', 'invoices_with_fx_date.fx_date'
-        ) }}
+        on
+            fx_rates.currency = invoices_with_fx_date.currency
+            and fx_rates.fx_date = invoices_with_fx_date.fx_date
 )
 
 select * from invoices_joined_to_fx_rates  -- noqa: AM04

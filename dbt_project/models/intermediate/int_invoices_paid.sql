@@ -28,41 +28,21 @@ payments as (
     where is_received
 ),
 
-candidate_dates as (
-    select
-        invoice_id,
-        issued_date as candidate_date
-    from invoices
-    union
-    select
-        payments.invoice_id,
-        payments.received_date as candidate_date
-    from payments
-    inner join invoices
-        on
-            payments.invoice_id = invoices.invoice_id
-            and payments.received_date > invoices.issued_date
+balance_changes as (
+    {{ invoice_balance_changes(
+        'invoices', 'issued_date', 'payments', 'received_date', 'amount_usd'
+    ) }}
 ),
 
 balances as (
     select
-        candidate_dates.invoice_id,
-        candidate_dates.candidate_date,
+        balance_changes.invoice_id,
+        balance_changes.change_date as candidate_date,
         invoices.issued_date,
-        invoices.total_amount_usd - coalesce(sum(payments.amount_usd), 0)
-            as open_balance_usd
-    from candidate_dates
+        invoices.total_amount_usd - balance_changes.received_usd as open_balance_usd
+    from balance_changes
     inner join invoices
-        on candidate_dates.invoice_id = invoices.invoice_id
-    left join payments
-        on
-            candidate_dates.invoice_id = payments.invoice_id
-            and payments.received_date <= candidate_dates.candidate_date
-    group by
-        candidate_dates.invoice_id,
-        candidate_dates.candidate_date,
-        invoices.issued_date,
-        invoices.total_amount_usd
+        on balance_changes.invoice_id = invoices.invoice_id
 ),
 
 final as (

@@ -24,10 +24,6 @@ invoices as (
     from {{ ref('int_invoices_converted_to_usd') }}
 ),
 
-fx_rates as (
-    select * from {{ ref('int_fx_rates_ranged') }}
-),
-
 payments_joined_to_invoices as (
     select
         payments.payment_id,
@@ -54,6 +50,10 @@ payments_joined_to_invoices as (
         on payments.invoice_id = invoices.invoice_id
 ),
 
+fx_rates as (
+    {{ fx_rates_of_dates('payments_joined_to_invoices', 'currency', 'received_date') }}
+),
+
 payments_joined_to_fx_rates as (
     select
         payments_joined_to_invoices.*,
@@ -70,11 +70,9 @@ payments_joined_to_fx_rates as (
         fx_rates._loaded_at as fx_loaded_at
     from payments_joined_to_invoices
     left join fx_rates
-        on {{ fx_rate_applies(
-            'fx_rates',
-            'payments_joined_to_invoices.currency',
-            'payments_joined_to_invoices.received_date',
-        ) }}
+        on
+            fx_rates.currency = payments_joined_to_invoices.currency
+            and fx_rates.fx_date = payments_joined_to_invoices.received_date
 )
 
 select * from payments_joined_to_fx_rates

@@ -12,15 +12,15 @@ quotes as (
     select * from {{ ref('stg_quotes') }}
 ),
 
-fx_rates as (
-    select * from {{ ref('int_fx_rates_ranged') }}
-),
-
 quotes_with_fx_date as (
     select
         quotes.*,
         coalesce(quotes.decided_date, quotes.created_date) as fx_date
     from quotes
+),
+
+fx_rates as (
+    {{ fx_rates_of_dates('quotes_with_fx_date', 'currency', 'fx_date') }}
 ),
 
 quotes_joined_to_fx_rates as (
@@ -30,9 +30,9 @@ quotes_joined_to_fx_rates as (
         fx_rates._loaded_at as fx_loaded_at
     from quotes_with_fx_date
     left join fx_rates
-        on {{ fx_rate_applies(
-            'fx_rates', 'quotes_with_fx_date.currency', 'quotes_with_fx_date.fx_date'
-        ) }}
+        on
+            fx_rates.currency = quotes_with_fx_date.currency
+            and fx_rates.fx_date = quotes_with_fx_date.fx_date
 )
 
 select * from quotes_joined_to_fx_rates  -- noqa: AM04

@@ -5,7 +5,9 @@
     and the children of excluded parents (quote -> quote_lines, quote ->
     invoices, invoice -> invoice_lines and payments). One row per entity and
     record_key; is_flagged is false for rows excluded only through a parent,
-    and excluded_by names that parent ('<entity> <key>').
+    and excluded_by names that parent ('<entity> <key>'). The rows come from
+    the int_*_converted_to_usd tables (one row per staged row), not from the
+    staging views, so raw is not deduplicated once more.
 #}
 with
 
@@ -20,28 +22,28 @@ quote_lines as (
     select
         quote_line_id,
         quote_id
-    from {{ ref('stg_quote_lines') }}
+    from {{ ref('int_quote_lines_converted_to_usd') }}
 ),
 
 invoices as (
     select
         invoice_id,
         quote_id
-    from {{ ref('stg_invoices') }}
+    from {{ ref('int_invoices_converted_to_usd') }}
 ),
 
 invoice_lines as (
     select
         invoice_line_id,
         invoice_id
-    from {{ ref('stg_invoice_lines') }}
+    from {{ ref('int_invoice_lines_converted_to_usd') }}
 ),
 
 payments as (
     select
         payment_id,
         invoice_id
-    from {{ ref('stg_payments') }}
+    from {{ ref('int_payments_converted_to_usd') }}
 ),
 
 quotes_excluded as (

@@ -7,6 +7,9 @@
     currency_mismatch, account_mismatch, total_mismatch. Recomputed from the
     current staging data on every run, so a flag disappears as soon as later
     data resolves it; audit.flagged_history keeps when each was first seen.
+    Lines are read from the int_*_converted_to_usd tables (one row per staged
+    line, left joins), not from the staging views, so the latest versions of
+    raw are not deduplicated once more.
 #}
 with
 
@@ -33,7 +36,7 @@ quote_lines as (
         quote_line_id,
         quote_id,
         product_id
-    from {{ ref('stg_quote_lines') }}
+    from {{ ref('int_quote_lines_converted_to_usd') }}
 ),
 
 invoices as (
@@ -54,7 +57,7 @@ invoice_lines as (
         invoice_id,
         product_id,
         amount
-    from {{ ref('stg_invoice_lines') }}
+    from {{ ref('int_invoice_lines_converted_to_usd') }}
 ),
 
 payments as (

@@ -1,6 +1,8 @@
 {#
     Grain: one row per currency code used by a product, quote, invoice,
-    payment or FX rate, plus USD (the reporting currency).
+    payment or FX rate, plus USD (the reporting currency). Quotes, invoices
+    and payments are read from their int_*_converted_to_usd tables (one row
+    per staged row), so raw is not deduplicated once more.
 #}
 with
 
@@ -20,11 +22,11 @@ used_currencies as (
     union
     select currency from {{ ref('stg_products') }}
     union
-    select currency from {{ ref('stg_quotes') }}
+    select currency from {{ ref('int_quotes_converted_to_usd') }}
     union
-    select currency from {{ ref('stg_invoices') }}
+    select currency from {{ ref('int_invoices_converted_to_usd') }}
     union
-    select currency from {{ ref('stg_payments') }}
+    select currency from {{ ref('int_payments_converted_to_usd') }}
 ),
 
 rate_ranges as (

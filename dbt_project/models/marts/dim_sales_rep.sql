@@ -1,7 +1,8 @@
 {#
     Grain: one row per sales rep (owner_rep_id) named by an account, a quote
     or a sales target. The contract has no rep entity, so the id is all there
-    is besides counts.
+    is besides counts. Quotes come from int_quotes_converted_to_usd (one row
+    per staged quote), so raw is not deduplicated once more.
 #}
 with
 
@@ -18,7 +19,7 @@ quote_reps as (
     select
         owner_rep_id,
         count(*) as quote_count
-    from {{ ref('stg_quotes') }}
+    from {{ ref('int_quotes_converted_to_usd') }}
     where owner_rep_id is not null
     group by owner_rep_id
 ),
