@@ -647,9 +647,12 @@ def _record(
         rows = [row for r in results for row in _audit_rows(r, validated_at)]
         con.execute("create schema if not exists audit")
         con.execute(_AUDIT_DDL)
-        if rows:
-            placeholders = ", ".join("?" * len(rows[0]))
-            con.executemany(f"insert into {AUDIT_TABLE} values ({placeholders})", rows)
+        if rows:  # one statement: executemany costs a round trip per row
+            row = "(" + ", ".join("?" * len(rows[0])) + ")"
+            con.execute(
+                f"insert into {AUDIT_TABLE} values " + ", ".join([row] * len(rows)),
+                [value for r in rows for value in r],
+            )
     finally:
         con.close()
     return results
