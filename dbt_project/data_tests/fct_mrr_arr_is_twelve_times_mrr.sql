@@ -1,6 +1,8 @@
 {#
     Invariant: arr = 12 x mrr, per account and month (fct_mrr) and per month
-    (metrics_monthly); metrics_monthly.mrr is the sum of fct_mrr.mrr.
+    (metrics_monthly); metrics_monthly.mrr is the sum of fct_mrr.mrr, to the
+    half cent: sums of doubles taken in another order differ in the last
+    digits (about 0.00001 at a million accounts).
 #}
 {{ config(severity='error', tags=['metrics', 'invariant']) }}
 
@@ -59,7 +61,7 @@ sum_violations as (
     from months
     left join mrr_summed
         on months.month = mrr_summed.month
-    where abs(months.mrr - coalesce(mrr_summed.mrr, 0)) > 0.000001
+    where abs(months.mrr - coalesce(mrr_summed.mrr, 0)) > 0.005
 )
 
 select * from arr_violations
