@@ -16,16 +16,9 @@ import sys
 import time
 from pathlib import Path
 
+from revops.duck import connect, quote_ident, quote_literal
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _duckdb_connect(path: str):
-    import duckdb
-
-    from revops.settings import Settings
-
-    s = Settings.from_env()
-    return duckdb.connect(path, config={"threads": s.threads, "memory_limit": s.memory_limit})
 
 
 def generate(a: dict) -> dict:
@@ -54,16 +47,15 @@ def ingest(a: dict) -> dict:
 def ingest_baseline(a: dict) -> dict:
     """DuckDB's own `create table as select * from read_csv(...)` per entity folder."""
     landing = Path(a["landing"])
-    con = _duckdb_connect(a["warehouse"])
+    con = connect(a["warehouse"])
     n = 0
     try:
         for folder in sorted(p for p in landing.iterdir() if p.is_dir() and p.name[0] != "_"):
             if not any(folder.glob("*.csv")):
                 continue
-            glob = str(folder / "*.csv").replace("'", "''")
             con.execute(
-                f'create or replace table "{folder.name}" as '
-                f"select * from read_csv('{glob}', union_by_name = true)"
+                f"create or replace table {quote_ident(folder.name)} as select * from"
+                f" read_csv({quote_literal(str(folder / '*.csv'))}, union_by_name = true)"
             )
             n += 1
     finally:
@@ -133,7 +125,7 @@ def dbt_baseline(a: dict) -> dict:
     }
     copy = Path(a["copy"])
     shutil.copyfile(a["warehouse"], copy)
-    con = _duckdb_connect(":memory:")
+    con = connect(":memory:")
     db = next(n["database"] for n in nodes.values() if n["resource_type"] == "model")
     con.execute(f"attach '{copy}' as \"{db}\"")
     con.execute(f'use "{db}"')
@@ -213,43 +205,38 @@ def split_landing(a: dict) -> dict:
     `updated_at`) stay whole in the base. Values keep their text (read as varchar).
     """
     landing, extra, share = Path(a["landing"]), Path(a["extra"]), a["share"]
-    con = _duckdb_connect(":memory:")
+    con = connect(":memory:")
+    con.execute("set timezone = 'UTC'")
     folders = []
     for folder in sorted(p for p in landing.iterdir() if p.is_dir() and p.name[0] != "_"):
         files = sorted(folder.glob("*.csv"))
         if files and "updated_at" in files[0].open(encoding="utf-8").readline():
             folders.append((folder, files))
-    stamps = " union all ".join(
-        f"select updated_at from read_csv('{folder}/*.csv', all_varchar = true)"
-        for folder, _ in folders
-    )
-    con.execute("set timezone = 'UTC'")
+
+    def text(path: Path | str) -> str:
+        return f"read_csv({quote_literal(str(path))}, all_varchar = true)"
+
     stamp = "try_cast(updated_at as timestamptz)"
-    cutoff = con.execute(f"select quantile_disc({stamp}, 1 - {share}) from ({stamps})").fetchone()[
-        0
-    ]
-    late = f"coalesce({stamp} > '{cutoff.isoformat()}'::timestamptz, false)"
+    stamps = " union all ".join(f"select updated_at from {text(f / '*.csv')}" for f, _ in folders)
+    (cutoff,) = con.execute(
+        f"select quantile_disc({stamp}, 1 - {share}) from ({stamps})"
+    ).fetchone()
+    late = f"coalesce({stamp} > {quote_literal(cutoff.isoformat())}::timestamptz, false)"
     moved = 0
     for folder, files in folders:
-        parts = []
+        con.execute(f"create or replace temp table late as select * from {text(files[0])} limit 0")
         for path in files:
-            con.execute(
-                "create or replace temp table f as "
-                f"select * from read_csv('{path}', all_varchar = true)"
-            )
-            name = f"late_{len(parts)}"
-            con.execute(f"create temp table {name} as select * from f where {late}")
-            parts.append(name)
+            con.execute(f"create or replace temp table f as select * from {text(path)}")
+            con.execute(f"insert into late by name select * from f where {late}")
             tmp = path.with_suffix(".tmp")
-            con.execute(f"copy (select * from f where not ({late})) to '{tmp}' (header)")
+            con.execute(
+                f"copy (select * from f where not ({late})) to {quote_literal(str(tmp))} (header)"
+            )
             os.replace(tmp, path)
         out = extra / folder.name
         out.mkdir(parents=True, exist_ok=True)
-        union = " union all by name ".join(f"select * from {n}" for n in parts)
-        moved += con.execute(f"select count(*) from ({union})").fetchone()[0]
-        con.execute(f"copy ({union}) to '{out / (files[-1].stem + '-late.csv')}' (header)")
-        for n in parts:
-            con.execute(f"drop table {n}")
+        target = quote_literal(str(out / f"{files[-1].stem}-late.csv"))
+        moved += con.execute(f"copy late to {target} (header)").fetchone()[0]
     con.close()
     return {"moved_rows": moved, "cutoff": cutoff.isoformat()}
 

@@ -11,6 +11,7 @@ import platform
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -133,6 +134,40 @@ def _fmt(v: float | None, digits: int = 2) -> str:
     return "n/a" if v is None else f"{v:,.{digits}f}"
 
 
+def _table(title: str, header: str, align: str, rows: Iterable[str]) -> list[str]:
+    """A `## title` section of BENCHMARKS.md holding one table."""
+    return ["", f"## {title}", "", header, align, *rows]
+
+
+def _stage_rows(result: dict) -> Iterator[str]:
+    for s in result["scales"]:
+        for name in STAGES:
+            v = s["stages"][name]
+            yield (
+                f"| {s['accounts']:,} | {s['rows']:,} | {name} | {_fmt(v['wall_s'])} |"
+                f" {_fmt(v['cpu_s'])} | {_fmt(v['peak_rss_mib'], 0)} |"
+            )
+
+
+def _goal_rows(result: dict) -> Iterator[str]:
+    for s in result["scales"]:
+        for name, r in s["ratios"].items():
+            digits = 0 if r["value"] > 1000 else 3
+            yield (
+                f"| {s['accounts']:,} | {name} | {_fmt(r['value'], digits)} |"
+                f" {r['op']} {r['goal']:,} | {'met' if r['met'] else '**missed**'} |"
+            )
+
+
+def _growth_rows(result: dict) -> Iterator[str]:
+    for g in result["growth"]:
+        for name, f in g["stages"].items():
+            yield (
+                f"| {g['from']:,} → {g['to']:,} | {name} | {_fmt(f['wall_s'])} |"
+                f" {_fmt(f['peak_rss_mib'])} |"
+            )
+
+
 def markdown(result: dict) -> str:
     m = result["machine"]
     scales = ",".join(str(s["accounts"]) for s in result["scales"])
@@ -145,47 +180,26 @@ def markdown(result: dict) -> str:
         f" {m['revops_memory_limit']} (REVOPS_THREADS / REVOPS_MEMORY_LIMIT).",
         "Raw numbers: `bench/results/<date>.json`. Each stage runs in its own process;"
         " CPU includes child processes (dbt); peak RSS is the largest process.",
-        "",
-        "## Stages",
-        "",
+    ]
+    lines += _table(
+        "Stages",
         "| accounts | rows | stage | wall s | CPU s | peak RSS MiB |",
         "|---:|---:|---|---:|---:|---:|",
-    ]
-    for s in result["scales"]:
-        for name in STAGES:
-            v = s["stages"][name]
-            lines.append(
-                f"| {s['accounts']:,} | {s['rows']:,} | {name} | {_fmt(v['wall_s'])} |"
-                f" {_fmt(v['cpu_s'])} | {_fmt(v['peak_rss_mib'], 0)} |"
-            )
-    lines += [
-        "",
-        "## Goals",
-        "",
+        _stage_rows(result),
+    )
+    lines += _table(
+        "Goals",
         "| accounts | ratio | value | goal | status |",
         "|---:|---|---:|---|---|",
-    ]
-    for s in result["scales"]:
-        for name, r in s["ratios"].items():
-            digits = 0 if r["value"] > 1000 else 3
-            lines.append(
-                f"| {s['accounts']:,} | {name} | {_fmt(r['value'], digits)} |"
-                f" {r['op']} {r['goal']:,} | {'met' if r['met'] else '**missed**'} |"
-            )
+        _goal_rows(result),
+    )
     if result["growth"]:
-        lines += [
-            "",
-            "## Growth per 10x data (goal: about 10x, none much worse)",
-            "",
+        lines += _table(
+            "Growth per 10x data (goal: about 10x, none much worse)",
             "| from → to | stage | wall factor | RSS factor |",
             "|---|---|---:|---:|",
-        ]
-        for g in result["growth"]:
-            for name, f in g["stages"].items():
-                lines.append(
-                    f"| {g['from']:,} → {g['to']:,} | {name} | {_fmt(f['wall_s'])} |"
-                    f" {_fmt(f['peak_rss_mib'])} |"
-                )
+            _growth_rows(result),
+        )
     lines += ["", "## Notes", ""] + [f"- {n}" for n in NOTES] + [""]
     return "\n".join(lines)
 

@@ -53,6 +53,8 @@ import sqlalchemy
 from great_expectations.datasource.fluent import SQLDatasource
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 
+from revops.duck import quote_ident, quote_literal
+
 __all__ = ["SNAPSHOT_CATALOG", "DuckDBDatasource", "DuckDBExecutionEngine"]
 
 log = logging.getLogger(__name__)
@@ -203,16 +205,18 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
             if not views_present:
                 return []
             con.exec_driver_sql(
-                f"attach if not exists ':memory:' as {_quote(snapshot)} (read_only false)"
+                f"attach if not exists ':memory:' as {quote_ident(snapshot)} (read_only false)"
             )
             con.commit()  # a failed copy below rolls back its own statements only
             copied = []
             for schema, name in views_present:
                 try:
-                    con.exec_driver_sql(f"create schema if not exists {_quote(snapshot, schema)}")
                     con.exec_driver_sql(
-                        f"create or replace table {_quote(snapshot, schema, name)} as "
-                        f"select * from {_quote(database, schema, name)}"
+                        f"create schema if not exists {quote_ident(snapshot, schema)}"
+                    )
+                    con.exec_driver_sql(
+                        f"create or replace table {quote_ident(snapshot, schema, name)} as "
+                        f"select * from {quote_ident(database, schema, name)}"
                     )
                     con.commit()
                 except sqlalchemy.exc.DBAPIError as exc:  # its checks will read the view
@@ -231,7 +235,9 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
             search_path += [(database, schema) for schema in schemas]
             con.exec_driver_sql(
                 "set search_path = "
-                + _sql_str(",".join(_quote(catalog, schema) for catalog, schema in search_path))
+                + quote_literal(
+                    ",".join(quote_ident(catalog, schema) for catalog, schema in search_path)
+                )
             )
         return [f"{schema}.{name}" for schema, name in copied]
 
@@ -240,19 +246,11 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
             with suppress(Exception):  # frees the copies if the instance outlives us
                 self._persisted.rollback()
                 self._persisted.exec_driver_sql(
-                    f"detach database if exists {_quote(self._snapshot_catalog)}"
+                    f"detach database if exists {quote_ident(self._snapshot_catalog)}"
                 )
             self._persisted.close()
             self._persisted = None
         self.engine.dispose()
-
-
-def _quote(*parts: str) -> str:
-    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 class DuckDBDatasource(SQLDatasource):

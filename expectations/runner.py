@@ -345,7 +345,7 @@ def _add_datasource(
             kwargs={
                 "connect_args": {
                     "read_only": True,
-                    "config": {"threads": settings.threads, "memory_limit": settings.memory_limit},
+                    "config": settings.duckdb_config(),
                 }
             },
             assets=assets,

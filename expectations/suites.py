@@ -36,6 +36,7 @@ import great_expectations.expectations as gxe
 from great_expectations.expectations.expectation import Expectation
 
 from ingestion.contract import ENTITIES, ENTITY_BY_NAME, LINEAGE_COLUMNS, Column, Entity
+from revops.duck import quote_literal
 
 GX_DIR = Path(__file__).resolve().parent / "gx"
 SUITES_DIR = GX_DIR / "expectations"
@@ -164,10 +165,6 @@ def _dedent(query: str) -> str:
     return "\n".join(line[indent:] for line in lines)
 
 
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _columns_typed_query(columns: Sequence[tuple[str, str]]) -> str:
     """Rows for each expected column that is missing or has another type.
 
@@ -175,7 +172,7 @@ def _columns_typed_query(columns: Sequence[tuple[str, str]]) -> str:
     is `DECIMAL(18,4)`, the spelling `describe` reports.
     """
     values = ",\n".join(
-        f"        ({_sql_str(name)}, typeof(cast(null as {type_})))" for name, type_ in columns
+        f"        ({quote_literal(name)}, typeof(cast(null as {type_})))" for name, type_ in columns
     )
     return f"""
     with expected (column_name, expected_type) as (
@@ -224,7 +221,7 @@ def raw_suite(ent: Entity) -> SuiteSpec:
             loaded_rows as (
                 select coalesce(sum(rows_loaded), 0) as loaded_rows
                 from audit.load_files
-                where entity = {_sql_str(ent.name)} and status = 'loaded'
+                where entity = {quote_literal(ent.name)} and status = 'loaded'
             )
             select raw_rows.raw_rows, loaded_rows.loaded_rows
             from raw_rows
@@ -327,7 +324,7 @@ def staging_suite(ent: Entity) -> SuiteSpec:
                     and not exists (
                         select 1
                         from audit.flagged as flagged
-                        where flagged.entity = {_sql_str(ent.name)}
+                        where flagged.entity = {quote_literal(ent.name)}
                             and flagged.record_key = child.{child_key}
                             and flagged.reason = 'orphan_reference'
                     )

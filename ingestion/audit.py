@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.contract import FILE_LOADED, LINEAGE_COLUMNS, Entity
-from ingestion.validation import quote_ident
+from revops.duck import quote_ident
 
 LOAD_FILES_DDL = """
 create table if not exists audit.load_files (

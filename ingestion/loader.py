@@ -58,11 +58,8 @@ from ingestion.readers import (
     read_columns,
     source_sql,
 )
-from ingestion.validation import (
-    quote_ident,
-    reason_sql,
-    stage_sql,
-)
+from ingestion.validation import reason_sql, stage_sql
+from revops.duck import connect, quote_ident
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +184,6 @@ def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
 
 
 def _open(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    from revops.duck import connect
-
     try:
         con = connect(warehouse)
     except duckdb.Error as exc:

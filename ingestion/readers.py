@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.contract import ENTITY_BY_NAME, file_format
-from ingestion.validation import quote_ident, quote_literal
+from revops.duck import quote_ident, quote_literal
 
 MAX_HEADER_BYTES = 1 << 20
 

@@ -14,20 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingestion.contract import TYPE_EXPECTATIONS, Column, Entity
+from revops.duck import quote_ident, quote_literal
 
 BOOL_TRUE = ("true", "1", "yes")
 BOOL_FALSE = ("false", "0", "no")
 TEXT_PREFIX = "__v_"
-
-
-def quote_ident(name: str) -> str:
-    """A DuckDB identifier in double quotes."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(value: str) -> str:
-    """A DuckDB string literal in single quotes."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def text_ident(name: str) -> str:

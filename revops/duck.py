@@ -1,4 +1,4 @@
-"""Opening the DuckDB warehouse with the configured threads and memory limit."""
+"""Opening the DuckDB warehouse with the configured threads and memory limit; quoting."""
 
 from __future__ import annotations
 
@@ -20,11 +20,20 @@ def connect(
     A clear `duckdb.IOException` is raised when another process holds the
     write lock; callers turn it into a one-line message.
     """
-    settings = settings or Settings.from_env()
-    config = {"threads": settings.threads, "memory_limit": settings.memory_limit}
+    config = (settings or Settings.from_env()).duckdb_config()
     if str(path) == ":memory:":
         return duckdb.connect(":memory:", config=config)
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     return duckdb.connect(str(path), read_only=read_only, config=config)
+
+
+def quote_ident(*parts: str) -> str:
+    """A DuckDB identifier in double quotes; several parts are joined with dots."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
+
+
+def quote_literal(value: str) -> str:
+    """A DuckDB string literal in single quotes."""
+    return "'" + value.replace("'", "''") + "'"

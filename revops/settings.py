@@ -62,6 +62,10 @@ class Settings:
         """GX Data Docs (HTML) of the latest validation."""
         return self.warehouse_dir / "data_docs"
 
+    def duckdb_config(self) -> dict[str, int | str]:
+        """The DuckDB connection config these settings ask for."""
+        return {"threads": self.threads, "memory_limit": self.memory_limit}
+
     def env(self) -> dict[str, str]:
         """The variables a child process (dbt) needs to see the same settings."""
         return {

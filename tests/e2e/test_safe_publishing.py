@@ -17,12 +17,14 @@ import pytest
 from revops.settings import PROJECT_ROOT
 
 
-def revops(*args: str, env: dict[str, str]):
+def revops(*args: str, env: dict[str, str], cwd: Path = PROJECT_ROOT):
+    """`python -m revops.cli` from `cwd`: `-m` puts `cwd` first on sys.path, so the
+    code (and dbt project) that runs is the one in `cwd`."""
     return subprocess.run(
         [sys.executable, "-m", "revops.cli", *args],
         capture_output=True,
         text=True,
-        cwd=PROJECT_ROOT,
+        cwd=cwd,
         env={**os.environ, **env},
         check=False,
         timeout=900,
@@ -120,15 +122,7 @@ def test_a_broken_mart_exits_1_naming_the_expectation_and_keeps_published_versio
     assert broken != sql, "the model text changed: update the corruption above"
     model.write_text(broken)
     env = {"REVOPS_LANDING": str(small_company), "REVOPS_WAREHOUSE": str(warehouse)}
-    done = subprocess.run(
-        [sys.executable, "-m", "revops.cli", "run", "--full-refresh"],
-        capture_output=True,
-        text=True,
-        cwd=project,  # `-m` puts the copy first on sys.path: its code and dbt project run
-        env={**os.environ, **env},
-        check=False,
-        timeout=900,
-    )
+    done = revops("run", "--full-refresh", env=env, cwd=project)  # the copy's code runs
     assert done.returncode == 1, done.stderr
     reason = next(ln for ln in done.stderr.splitlines() if ln.startswith("error: "))
     assert reason.startswith("error: pipeline failed"), done.stderr

@@ -7,7 +7,8 @@ import pytest
 
 from ingestion.contract import ENTITIES, INVALID_REASONS, REASONS, entity, file_format
 from ingestion.loader import one_line
-from ingestion.validation import defects, quote_ident, stage_sql
+from ingestion.validation import defects, stage_sql
+from revops.duck import quote_ident
 
 
 def text_source(names: tuple[str, ...], rows: list[tuple[str | None, ...]]) -> str:
