@@ -45,12 +45,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Generator, Iterable
+from collections.abc import Collection, Generator, Iterable, Mapping
 from contextlib import contextmanager, suppress
 from typing import Any, ClassVar, Literal
 
 import sqlalchemy
 from great_expectations.datasource.fluent import SQLDatasource
+from great_expectations.datasource.fluent.interfaces import TestConnectionError
+from great_expectations.datasource.fluent.sql_datasource import TableAsset
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 
 from revops.duck import quote_ident, quote_literal
@@ -100,9 +102,12 @@ class _InformationSchemaInspector:
     `get_pk_constraint` `duckdb_constraints()` (PostgreSQL reflection would send
     several `pg_catalog` queries per table)."""
 
-    def __init__(self, engine: sqlalchemy.Engine) -> None:
+    def __init__(
+        self, engine: sqlalchemy.Engine, narrowed: Mapping[tuple[str, str], Collection[str]]
+    ) -> None:
         self._engine = engine
         self._inner = sqlalchemy.inspect(engine)
+        self._narrowed = narrowed  # (schema, view) -> the columns its copy holds
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -116,6 +121,9 @@ class _InformationSchemaInspector:
             ).fetchall()
         if not rows:
             raise sqlalchemy.exc.NoSuchTableError(f"{schema}.{table_name}")
+        kept = self._narrowed.get((schema or "main", str(table_name)))
+        if kept is not None:  # GX lists these columns in its queries: the copy's
+            rows = [row for row in rows if row[0] in kept]
         return [
             {
                 "name": name,
@@ -147,11 +155,12 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
         super().__init__(*args, **kwargs)
         self._persisted: sqlalchemy.Connection | None = None
         self._columns_inspector: _InformationSchemaInspector | None = None
+        self._narrowed: dict[tuple[str, str], list[str]] = {}
         self._snapshot_catalog = f"{SNAPSHOT_CATALOG}_{uuid.uuid4().hex[:12]}"
 
     def get_inspector(self) -> Any:
         if self._columns_inspector is None:
-            self._columns_inspector = _InformationSchemaInspector(self.engine)
+            self._columns_inspector = _InformationSchemaInspector(self.engine, self._narrowed)
         return self._columns_inspector
 
     @contextmanager
@@ -168,7 +177,11 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
             self._persisted.rollback()
             raise
 
-    def materialize_views(self, views: Iterable[tuple[str, str]]) -> list[str]:
+    def materialize_views(
+        self,
+        views: Iterable[tuple[str, str]],
+        columns: Mapping[tuple[str, str], Collection[str] | None] | None = None,
+    ) -> list[str]:
         """Compute each `(schema, view)` once, for every later query on the kept connection.
 
         A DuckDB view is recomputed by every query that reads it, and GX sends a
@@ -180,6 +193,13 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
         reads the copy; any other name still resolves in the warehouse. The
         warehouse is open read-only, so the copy is what the view returns for
         the whole validation. Returns the `schema.view` names copied.
+
+        `columns[(schema, view)]` names the columns worth copying (the checks read
+        only those; a narrower copy is cheaper: the view's window carries less);
+        a view missing there, mapped to None, or none of whose columns is named,
+        is copied whole. The column reflection GX uses (`get_inspector`) then lists
+        a narrowed view with its copy's columns, so that GX's own queries, which
+        name every column (compound uniqueness), read only those.
         """
         wanted = sorted(set(views))
         if not wanted:
@@ -204,6 +224,12 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
             views_present = [(schema, name) for schema, name in wanted if (schema, name) in present]
             if not views_present:
                 return []
+            view_columns: dict[tuple[str, str], list[str]] = {}
+            for schema, name, column in con.exec_driver_sql(
+                "select table_schema, table_name, column_name from information_schema.columns"
+                " where table_catalog = current_database() order by ordinal_position"
+            ).fetchall():
+                view_columns.setdefault((schema, name), []).append(column)
             con.exec_driver_sql(
                 f"attach if not exists ':memory:' as {quote_ident(snapshot)} (read_only false)"
             )
@@ -214,9 +240,16 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
                     con.exec_driver_sql(
                         f"create schema if not exists {quote_ident(snapshot, schema)}"
                     )
+                    named = (columns or {}).get((schema, name))
+                    kept = [
+                        column
+                        for column in view_columns.get((schema, name), [])
+                        if named is None or column in named
+                    ]
+                    select_list = ", ".join(quote_ident(c) for c in kept) if kept else "*"
                     con.exec_driver_sql(
                         f"create or replace table {quote_ident(snapshot, schema, name)} as "
-                        f"select * from {quote_ident(database, schema, name)}"
+                        f"select {select_list} from {quote_ident(database, schema, name)}"
                     )
                     con.commit()
                 except sqlalchemy.exc.DBAPIError as exc:  # its checks will read the view
@@ -224,6 +257,8 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
                     log.warning("view %s.%s stays a view: %s", schema, name, exc.orig)
                 else:
                     copied.append((schema, name))
+                    if kept and len(kept) < len(view_columns[(schema, name)]):
+                        self._narrowed[(schema, name)] = kept
             if not copied:
                 return []
             # The warehouse's own default schema first (the default catalog stays the
@@ -250,6 +285,7 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
                 )
             self._persisted.close()
             self._persisted = None
+        self._narrowed.clear()
         self.engine.dispose()
 
 
@@ -264,3 +300,36 @@ class DuckDBDatasource(SQLDatasource):
     @property
     def execution_engine_type(self) -> type[SqlAlchemyExecutionEngine]:
         return DuckDBExecutionEngine
+
+    def test_connection(self, test_assets: bool = True) -> None:
+        """GX's test, with the table assets checked by one catalog query.
+
+        GX reads one row of each table asset (`select 1 from t limit 1`), and for a
+        view that computes the whole view (a window over a raw table) before
+        `materialize_views` could copy it. A missing table or schema still raises
+        `TestConnectionError`; a view that exists but cannot be computed fails
+        when it is validated instead. Query assets are tested as GX does.
+        """
+        super().test_connection(test_assets=False)
+        if not (test_assets and self.assets):
+            return
+        with self.get_engine().connect() as con:
+            present = {
+                name
+                for schema, table in con.exec_driver_sql(
+                    "select table_schema, table_name from information_schema.tables"
+                    " where table_catalog = current_database()"
+                ).fetchall()
+                for name in (
+                    [f"{schema}.{table}", table] if schema == "main" else [f"{schema}.{table}"]
+                )
+            }
+        for asset in self.assets:
+            asset._datasource = self  # as GX's own test does
+            if not isinstance(asset, TableAsset):
+                asset.test_connection()
+            elif asset.qualified_name not in present:
+                raise TestConnectionError(
+                    f'Attempt to connect to table: "{asset.qualified_name}" failed: '
+                    "no such table or view"
+                )

@@ -191,6 +191,30 @@ def _columns_typed_query(columns: Sequence[tuple[str, str]]) -> str:
 
 # --------------------------------------------------------------------------- raw
 
+# Lineage that must be set on every raw row: where it came from and when it was loaded.
+RAW_LINEAGE_NOT_NULL = ("_file_name", "_row_number", "_loaded_at")
+
+
+def _nulls_query(columns: Sequence[str]) -> str:
+    """Rows with a null in any of `columns`: one scan of the table for all of them
+    (one GX expectation per column costs a query and GX's own bookkeeping each),
+    and each unexpected row says where it came from and which columns are null."""
+    named = ",\n".join(
+        f"            case when {c} is null then {quote_literal(c)} end" for c in columns
+    )
+    any_null = "\n        or ".join(f"{c} is null" for c in columns)
+    return f"""
+    select
+        _file_name,
+        _row_number,
+        concat_ws(
+            ', ',
+{named}
+        ) as null_columns
+    from {{batch}}
+    where {any_null}
+    """
+
 
 def raw_suite(ent: Entity) -> SuiteSpec:
     """Columns typed per the contract, lineage present, required and keys not null,
@@ -206,12 +230,13 @@ def raw_suite(ent: Entity) -> SuiteSpec:
             "lineage columns (_file_name, _row_number, _loaded_at, _batch_id) are present",
         ),
     ]
-    for col in ent.columns:
-        if col.required:
-            why = "is a key column" if col.name in ent.key else "is required by the contract"
-            expectations.append(_not_null(col.name, why))
-    for name in ("_file_name", "_row_number", "_loaded_at"):
-        expectations.append(_not_null(name, "is lineage: every row names its file and line"))
+    expectations.append(
+        _rows(
+            _nulls_query([c.name for c in ent.columns if c.required] + list(RAW_LINEAGE_NOT_NULL)),
+            f"key and required columns of {ent.name} ({', '.join(ent.required_columns)}) "
+            f"and lineage ({', '.join(RAW_LINEAGE_NOT_NULL)}) are not null",
+        )
+    )
     expectations.append(
         _rows(
             f"""

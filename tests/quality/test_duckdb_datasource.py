@@ -15,7 +15,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 import pytest
 from great_expectations.datasource.fluent import SQLDatasource
-from great_expectations.datasource.fluent.interfaces import GxDatasourceWarning
+from great_expectations.datasource.fluent.interfaces import GxDatasourceWarning, TestConnectionError
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 
 from expectations.duckdb_datasource import (
@@ -269,3 +269,53 @@ def test_primary_key_is_read_from_duckdb(tmp_path: Path, context) -> None:
         ]
     finally:
         engine.close()
+
+
+def test_a_view_can_be_copied_with_only_some_columns(context, views_db: Path) -> None:
+    datasource = context.data_sources.add_duckdb(
+        name="duck", connection_string=f"duckdb:///{views_db}"
+    )
+    engine = datasource.get_execution_engine()
+    try:
+        # draws (id, r) keeps id; small (id) is named but nothing of it: copied whole
+        copied = engine.materialize_views(
+            [("sales", "draws"), ("sales", "small")],
+            columns={("sales", "draws"): {"id", "nope"}, ("sales", "small"): {"x"}},
+        )
+        assert copied == ["sales.draws", "sales.small"]
+        with engine.get_connection() as con:
+            assert list(con.exec_driver_sql("select * from sales.draws").keys()) == ["id"]
+            assert list(con.exec_driver_sql("select * from sales.small").keys()) == ["id"]
+        # GX reflects the copy's columns, so its queries that list them all still run
+        asset = datasource.add_table_asset(name="draws", table_name="draws", schema_name="sales")
+        batch = asset.add_batch_definition_whole_table("all").get_batch()
+        columns = batch.validate(gxe.ExpectTableColumnsToMatchOrderedList(column_list=["id"]))
+        unique = batch.validate(gxe.ExpectCompoundColumnsToBeUnique(column_list=["id", "id"]))
+        assert columns.success and not _raised_messages(columns)
+        assert not _raised_messages(unique)
+    finally:
+        engine.close()
+
+
+def test_connection_test_names_a_missing_table_but_does_not_compute_views(
+    context, views_db: Path
+) -> None:
+    def datasource(name: str, table: str):
+        return DuckDBDatasource(
+            name=name,
+            connection_string=f"duckdb:///{views_db}",
+            assets=[{"name": table, "type": "table", "table_name": table, "schema_name": "sales"}],
+        )
+
+    with pytest.raises(TestConnectionError, match=r"sales\.nope"):
+        context.data_sources.add_duckdb(datasource("missing", "nope"))
+    # GX's own test reads a row of each table; a view that cannot be computed
+    # is added, and fails when it is validated
+    broken = context.data_sources.add_duckdb(datasource("broken", "broken"))
+    try:
+        batch = broken.get_asset("broken").add_batch_definition_whole_table("all").get_batch()
+        result = batch.validate(gxe.ExpectColumnValuesToNotBeNull(column="x"))
+        assert result.success is False
+        assert any("gone" in m for m in _raised_messages(result))
+    finally:
+        broken.get_execution_engine().close()

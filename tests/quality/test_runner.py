@@ -39,6 +39,40 @@ def test_clean_warehouse_passes_every_suite(warehouse: Path, tmp_path: Path) -> 
         assert all(e.exception is None and e.unexpected_count == 0 for e in result.expectations)
 
 
+def test_corrupted_raw_fails_with_exact_counts(warehouse: Path) -> None:
+    # raw.invoices holds rows 1 and 2 of invoices/2024-01.csv; audit.load_files says 2 loaded
+    run_sql(
+        warehouse,
+        "update raw.invoices set account_id = null where _row_number = 1",
+        "update raw.invoices set currency = null, _loaded_at = null where _row_number = 2",
+        # a third row (a copy of row 1, so also without account_id) nobody loaded
+        "insert into raw.invoices select * from raw.invoices where _row_number = 1",
+        "alter table raw.invoices alter total_amount type double",
+    )
+
+    (result,) = validate(warehouse, suites=["raw.invoices"], run_id="corrupt-raw")
+
+    assert result.blocking
+    assert _failed(result) == {
+        # total_amount is DOUBLE, the contract says DECIMAL(18,4): 1 column
+        "every contract column of invoices is present with its contract type": 1,
+        # row 1, its copy, and row 2: 3 rows with at least one null
+        "key and required columns of invoices (invoice_id, account_id, status, currency, "
+        "total_amount, updated_at) and lineage (_file_name, _row_number, _loaded_at) "
+        "are not null": 3,
+        # 3 rows in raw.invoices, 2 loaded: one row for the whole table
+        "count(*) of raw.invoices equals the rows_loaded of its loaded files "
+        "in audit.load_files": 1,
+    }
+    nulls = next(e for e in result.failed if "are not null" in e.label)
+    assert sorted((r["_row_number"], r["null_columns"]) for r in nulls.unexpected_sample) == [
+        (1, "account_id"),
+        (1, "account_id"),
+        (2, "currency, _loaded_at"),
+    ]
+    assert {r["_file_name"] for r in nulls.unexpected_sample} == {"invoices/2024-01.csv"}
+
+
 def test_corrupted_staging_fails_with_exact_counts(warehouse: Path, tmp_path: Path) -> None:
     run_sql(
         warehouse,
@@ -138,7 +172,7 @@ def test_expectation_that_raises_is_an_error_that_blocks(warehouse: Path, tmp_pa
     assert "raised" in result.message()
     # every other expectation of the suite still ran and passed
     assert all(e.success for e in result.expectations if e.exception is None)
-    assert len(result.expectations) == 12
+    assert len(result.expectations) == 4  # columns typed, lineage, not null, row count
     row = query(
         warehouse,
         f"select success, exception from {AUDIT_TABLE} where run_id = 'raises' "
@@ -363,6 +397,53 @@ def test_sql_checks_join_staging_views_to_each_other(
     ) == [("staging", "stg_payments")]
 
 
+def test_views_are_copied_with_the_columns_their_checks_name(
+    warehouse: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # stg_fx_rates as a view with a column no check names; (EUR, 2024-01-01) twice.
+    # GX's compound-uniqueness query lists every column it reflects: the copy's.
+    run_sql(
+        warehouse,
+        "alter table staging.stg_fx_rates rename to stg_fx_rates_rows",
+        "alter table staging.stg_fx_rates_rows add column _file_name varchar default 'fx/a.csv'",
+        "insert into staging.stg_fx_rates_rows values ('EUR', date '2024-01-01', 1.15, 'fx/b.csv')",
+        "create view staging.stg_fx_rates as select * from staging.stg_fx_rates_rows",
+    )
+
+    with caplog.at_level(logging.DEBUG, logger="expectations"):
+        (result,) = validate(warehouse, suites=["staging.stg_fx_rates"], run_id="narrow")
+
+    assert "computed once for this validation: ['staging.stg_fx_rates']" in caplog.text
+    # both rows of the repeated key; nothing raised
+    assert result.errors == []
+    assert _failed(result) == {"expect_compound_columns_to_be_unique(currency,rate_date)": 2}
+
+
+def test_columns_named_by_suites_or_every_column() -> None:
+    from expectations.runner import _columns_named
+
+    def suite(*expectations: tuple[str, dict]) -> dict:
+        return {"expectations": [{"type": t, "kwargs": k} for t, k in expectations]}
+
+    checks = suite(
+        ("expect_column_values_to_not_be_null", {"column": "invoice_id"}),
+        ("expect_compound_columns_to_be_unique", {"column_list": ["month", "bucket"]}),
+        (
+            "unexpected_rows_expectation",
+            {"unexpected_rows_query": "select count(*) as n from {batch} where amount < 0"},
+        ),
+    )
+    named = _columns_named([checks])
+    assert named is not None
+    assert {"invoice_id", "month", "bucket", "amount"} <= named
+    assert "total_amount" not in named
+    # a sample of `*` shows every column; so does a check on the table's columns
+    star = suite(("unexpected_rows_expectation", {"unexpected_rows_query": "select * from t"}))
+    assert _columns_named([checks, star]) is None
+    count = suite(("expect_table_column_count_to_equal", {"value": 5}))
+    assert _columns_named([count, checks]) is None
+
+
 def test_table_that_cannot_be_read_fails_only_its_own_suite(warehouse: Path) -> None:
     # a view whose table is gone is still listed, but every query on it fails
     run_sql(warehouse, *_as_view("stg_products"), "drop table staging.stg_products_rows")
@@ -376,8 +457,10 @@ def test_table_that_cannot_be_read_fails_only_its_own_suite(warehouse: Path) -> 
     )
 
     products = results["staging.stg_products"]
-    assert products.blocking and [e.expectation for e in products.errors] == ["suite"]
-    assert "staging.stg_products" in products.errors[0].exception
+    assert products.blocking
+    # each of its 5 expectations (key not null and unique, 2 enums, 1 range) raised
+    assert len(products.errors) == len(products.expectations) == 5
+    assert all("stg_products_rows does not exist" in e.exception for e in products.errors)
     assert results["staging.stg_accounts"].success
 
 

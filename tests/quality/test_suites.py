@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from expectations.suites import (
@@ -48,19 +49,18 @@ def test_raw_suites_follow_the_contract() -> None:
             for e in suite["expectations"]
             if e["type"] == "unexpected_rows_expectation"
         ]
-        types_query, lineage_query, count_query = queries
+        types_query, lineage_query, nulls_query, count_query = queries
         for col in ent.columns:
             assert f"('{col.name}', typeof(cast(null as {col.duckdb_type})))" in types_query
         for name, type_ in LINEAGE_COLUMNS.items():
             assert f"('{name}', typeof(cast(null as {type_})))" in lineage_query
         assert f"where entity = '{ent.name}' and status = 'loaded'" in count_query
-        not_null = {
-            e["kwargs"]["column"]
-            for e in suite["expectations"]
-            if e["type"] == "expect_column_values_to_not_be_null"
-        }
+        # one scan for every column that must not be null: `or`-ed in the where clause
+        where = nulls_query.split("\nwhere ", 1)[1]
+        not_null = set(re.findall(r"\b([a-z_]+) is null", where))
         assert set(ent.key) <= not_null
         assert set(ent.required_columns) | {"_file_name", "_row_number", "_loaded_at"} == not_null
+        assert where.count(" is null") == len(not_null) == where.count(" or ") + 1
 
 
 def test_foreign_keys_come_from_the_contract() -> None:
