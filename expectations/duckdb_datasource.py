@@ -71,6 +71,17 @@ _PRIMARY_KEY_SQL = sqlalchemy.text(
     " where database_name = current_database() and schema_name = :schema"
     " and table_name = :table and constraint_type = 'PRIMARY KEY'"
 )
+# (schema, view, column) of every view of the warehouse, columns in their order.
+_VIEW_COLUMNS_SQL = """
+select columns.schema_name, columns.table_name, columns.column_name
+from duckdb_columns() as columns
+inner join duckdb_views() as views
+    on views.database_name = columns.database_name
+    and views.schema_name = columns.schema_name
+    and views.view_name = columns.table_name
+where columns.database_name = current_database() and not views.internal
+order by columns.schema_name, columns.table_name, columns.column_index
+"""
 # Prefix of the in-memory catalog that holds the views materialized by
 # `materialize_views`; one per engine, since an ATTACH is seen by every connection
 # of the DuckDB instance (all connections of one process to one file).
@@ -207,13 +218,12 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
         snapshot = self._snapshot_catalog
         with self.get_connection() as con:
             database = con.exec_driver_sql("select current_database()").scalar_one()
-            present = {
-                (schema, name)
-                for schema, name in con.exec_driver_sql(
-                    "select schema_name, view_name from duckdb_views()"
-                    " where database_name = current_database() and not internal"
-                ).fetchall()
-            }
+            view_columns: dict[tuple[str, str], list[str]] = {}  # every view of the warehouse
+            for schema, name, column in con.exec_driver_sql(_VIEW_COLUMNS_SQL).fetchall():
+                view_columns.setdefault((schema, name), []).append(column)
+            views_present = [view for view in wanted if view in view_columns]
+            if not views_present:
+                return []
             schemas = [
                 row[0]
                 for row in con.exec_driver_sql(
@@ -221,15 +231,6 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
                     " where database_name = current_database() order by schema_name"
                 ).fetchall()
             ]
-            views_present = [(schema, name) for schema, name in wanted if (schema, name) in present]
-            if not views_present:
-                return []
-            view_columns: dict[tuple[str, str], list[str]] = {}
-            for schema, name, column in con.exec_driver_sql(
-                "select table_schema, table_name, column_name from information_schema.columns"
-                " where table_catalog = current_database() order by ordinal_position"
-            ).fetchall():
-                view_columns.setdefault((schema, name), []).append(column)
             con.exec_driver_sql(
                 f"attach if not exists ':memory:' as {quote_ident(snapshot)} (read_only false)"
             )
@@ -243,7 +244,7 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
                     named = (columns or {}).get((schema, name))
                     kept = [
                         column
-                        for column in view_columns.get((schema, name), [])
+                        for column in view_columns[(schema, name)]
                         if named is None or column in named
                     ]
                     select_list = ", ".join(quote_ident(c) for c in kept) if kept else "*"
@@ -314,16 +315,13 @@ class DuckDBDatasource(SQLDatasource):
         if not (test_assets and self.assets):
             return
         with self.get_engine().connect() as con:
-            present = {
-                name
-                for schema, table in con.exec_driver_sql(
-                    "select table_schema, table_name from information_schema.tables"
-                    " where table_catalog = current_database()"
-                ).fetchall()
-                for name in (
-                    [f"{schema}.{table}", table] if schema == "main" else [f"{schema}.{table}"]
-                )
-            }
+            tables = con.exec_driver_sql(
+                "select table_schema, table_name from information_schema.tables"
+                " where table_catalog = current_database()"
+            ).fetchall()
+        # an asset without a schema names a table of `main`
+        present = {f"{schema}.{table}" for schema, table in tables}
+        present |= {table for schema, table in tables if schema == "main"}
         for asset in self.assets:
             asset._datasource = self  # as GX's own test does
             if not isinstance(asset, TableAsset):

@@ -285,7 +285,7 @@ def validate(
     settings = settings or Settings.from_env(warehouse=warehouse)
     docs_dir = Path(data_docs_dir or Settings.from_env(warehouse=warehouse).data_docs_dir)
     chosen = _choose(suites, layer)
-    metas = _suite_meta()
+    suite_json = _suites()
     validated_at = datetime.now(UTC)
     present = _existing_tables(warehouse, settings)
 
@@ -300,9 +300,9 @@ def validate(
         gx_run_id = RunIdentifier(run_name=run_id, run_time=validated_at)
         known_results = set(context.validation_results_store.list_keys())
         try:
-            _materialize_views(datasource, chosen, present)
+            _materialize_views(datasource, chosen, suite_json, present)
             for info in chosen:
-                optional = bool(metas[info.name].get("optional"))
+                optional = bool(suite_json[info.name]["meta"].get("optional"))
                 results.append(
                     _validate_one(context, datasource, info, optional, present, run_id, gx_run_id)
                 )
@@ -375,12 +375,12 @@ def _add_datasource(
 def _materialize_views(
     datasource: DuckDBDatasource,
     chosen: Sequence[SuiteInfo],
+    suites: dict[str, dict[str, Any]],
     present: dict[str, str],
 ) -> None:
     """Compute once each view that the chosen suites validate or read (dbt builds
     staging as views; every GX query would recompute the view's dedup window),
     keeping only the columns the suites that read it name."""
-    suites = _suites()
     readers: dict[str, list[str]] = {}  # view or table -> the chosen suites that read it
     for info in chosen:
         for name in [f"{info.schema}.{info.table}", *suites[info.name]["meta"].get("reads", [])]:

@@ -232,7 +232,7 @@ def raw_suite(ent: Entity) -> SuiteSpec:
     ]
     expectations.append(
         _rows(
-            _nulls_query([c.name for c in ent.columns if c.required] + list(RAW_LINEAGE_NOT_NULL)),
+            _nulls_query([*ent.required_columns, *RAW_LINEAGE_NOT_NULL]),
             f"key and required columns of {ent.name} ({', '.join(ent.required_columns)}) "
             f"and lineage ({', '.join(RAW_LINEAGE_NOT_NULL)}) are not null",
         )

@@ -36,6 +36,19 @@ def _published_digests(warehouse_dir: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
+def _failing_run(warehouse: Path, landing: Path, *args: str, cwd: Path = PROJECT_ROOT) -> str:
+    """`revops run` on a published warehouse that must fail: exit 1 and the published
+    files byte-identical. Returns the `error: ...` line."""
+    before = _published_digests(warehouse.parent)
+    env = {"REVOPS_LANDING": str(landing), "REVOPS_WAREHOUSE": str(warehouse)}
+    done = revops("run", *args, env=env, cwd=cwd)
+    assert done.returncode == 1, done.stderr
+    reason = next(ln for ln in done.stderr.splitlines() if ln.startswith("error: "))
+    assert reason.startswith("error: pipeline failed"), done.stderr
+    assert _published_digests(warehouse.parent) == before
+    return reason
+
+
 @pytest.fixture(scope="module")
 def published(tmp_path_factory, small_company) -> Path:
     """A warehouse after one good run (copied by each test that changes it)."""
@@ -56,18 +69,12 @@ def test_blocking_check_failure_exits_1_and_keeps_published_version(
     published, small_company, tmp_path
 ):
     warehouse = _copy(published, tmp_path)
-    before = _published_digests(warehouse.parent)
     # Break an invariant the raw suite checks: raw rows = rows_loaded in audit.load_files.
     with duckdb.connect(str(warehouse)) as con:
         con.execute("insert into raw.invoices select * from raw.invoices limit 2")
-    env = {"REVOPS_LANDING": str(small_company), "REVOPS_WAREHOUSE": str(warehouse)}
-    done = revops("run", env=env)
-    assert done.returncode == 1
-    reason = done.stderr.strip().splitlines()[-1]
-    assert reason.startswith("error: pipeline failed"), done.stderr
+    reason = _failing_run(warehouse, small_company)
     assert "raw.invoices" in reason
     assert "rows_loaded" in reason, "the failing expectation is named"
-    assert _published_digests(warehouse.parent) == before
     with duckdb.connect(str(warehouse), read_only=True) as con:
         failures = con.execute(
             "select count(*) from audit.validation_results "
@@ -108,7 +115,6 @@ def test_a_broken_mart_exits_1_naming_the_expectation_and_keeps_published_versio
 ):
     """A model change that breaks a mart invariant only GX checks: invoice totals = lines."""
     warehouse = _copy(published, tmp_path)
-    before = _published_digests(warehouse.parent)
     project = _project_copy(tmp_path / "project")
     model = project / "dbt_project" / "models" / "marts" / "fct_invoices.sql"
     sql = model.read_text()
@@ -121,15 +127,11 @@ def test_a_broken_mart_exits_1_naming_the_expectation_and_keeps_published_versio
     )
     assert broken != sql, "the model text changed: update the corruption above"
     model.write_text(broken)
-    env = {"REVOPS_LANDING": str(small_company), "REVOPS_WAREHOUSE": str(warehouse)}
-    done = revops("run", "--full-refresh", env=env, cwd=project)  # the copy's code runs
-    assert done.returncode == 1, done.stderr
-    reason = next(ln for ln in done.stderr.splitlines() if ln.startswith("error: "))
-    assert reason.startswith("error: pipeline failed"), done.stderr
-    assert "marts.fct_invoices [error] failed" in reason, done.stderr
+    # the copy's code runs
+    reason = _failing_run(warehouse, small_company, "--full-refresh", cwd=project)
+    assert "marts.fct_invoices [error] failed" in reason
     assert "the sum of fct_invoice_lines.amount equals fct_invoices.total_amount" in reason
     assert "1 unexpected" in reason, "exactly the one corrupted invoice"
-    assert _published_digests(warehouse.parent) == before
     with duckdb.connect(str(warehouse), read_only=True) as con:
         failed = con.execute(
             "select expectation, unexpected_count from audit.validation_results"
