@@ -16,13 +16,24 @@ import sys
 import time
 from pathlib import Path
 
-from revops.duck import connect, quote_ident, quote_literal
+from foundation.duck import connect, quote_ident, quote_literal
+from foundation.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
 
+def settings_of(a: dict) -> Settings:
+    """The stage's settings: its warehouse and landing, the suite's DuckDB limits."""
+    return Settings(
+        landing=Path(a.get("landing", "landing")),
+        warehouse=Path(a.get("warehouse", ":memory:")),
+        threads=int(a["threads"]),
+        memory_limit=a["memory_limit"],
+    )
+
+
 def generate(a: dict) -> dict:
-    from revops.generator import generate as gen
+    from generator import generate as gen
 
     s = gen(
         Path(a["out"]),
@@ -40,14 +51,14 @@ def generate(a: dict) -> dict:
 def ingest(a: dict) -> dict:
     from ingestion.loader import load_landing
 
-    res = load_landing(Path(a["warehouse"]), Path(a["landing"]))
+    res = load_landing(settings_of(a))
     return {"entities": len(res)}
 
 
 def ingest_baseline(a: dict) -> dict:
     """DuckDB's own `create table as select * from read_csv(...)` per entity folder."""
     landing = Path(a["landing"])
-    con = connect(a["warehouse"])
+    con = connect(a["warehouse"], settings_of(a))
     n = 0
     try:
         for folder in sorted(p for p in landing.iterdir() if p.is_dir() and p.name[0] != "_"):
@@ -63,32 +74,27 @@ def ingest_baseline(a: dict) -> dict:
     return {"entities": n}
 
 
-def _dbt_env(warehouse: str) -> dict:
-    env = dict(os.environ)
-    env.update(REVOPS_WAREHOUSE=str(warehouse), DBT_PROFILES_DIR=str(REPO))
-    return env
-
-
 def _dbt(a: dict, *args: str) -> subprocess.CompletedProcess:
     cmd = [str(Path(sys.executable).parent / "dbt"), *args]
     cmd += ["--target-path", a["target"], "--log-path", a["target"] + "/logs", "--quiet"]
-    return subprocess.run(
-        cmd, cwd=REPO, env=_dbt_env(a["warehouse"]), capture_output=True, text=True
-    )
+    cmd += ["--profiles-dir", str(REPO)]
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
 
 
 def dbt_parse(a: dict) -> None:
     """Deploy-time work, untimed: the pipeline builds from a parsed manifest."""
-    p = _dbt(a, "parse")
+    from orchestration.dbt.args import dbt_vars
+
+    p = _dbt(a, "parse", "--vars", json.dumps(dbt_vars(settings_of(a))))
     if p.returncode != 0:
         raise RuntimeError(f"dbt parse failed:\n{(p.stdout + p.stderr)[-2000:]}")
 
 
 def dbt_build(a: dict) -> dict:
-    """`dbt build` with the pipeline's arguments (`revops.dbt_cli`)."""
-    from revops.dbt_cli import build_args
+    """`dbt build` with the pipeline's arguments (`orchestration.dbt.args`)."""
+    from orchestration.dbt.args import build_args
 
-    p = _dbt(a, *build_args())
+    p = _dbt(a, *build_args(settings_of(a)))
     return {"returncode": p.returncode, "tail": (p.stdout + p.stderr)[-800:]}
 
 
@@ -125,10 +131,10 @@ def dbt_baseline(a: dict) -> dict:
     }
     copy = Path(a["copy"])
     shutil.copyfile(a["warehouse"], copy)
-    con = connect(":memory:")
+    con = connect(":memory:", settings_of(a))
     db = next(n["database"] for n in nodes.values() if n["resource_type"] == "model")
-    con.execute(f"attach '{copy}' as \"{db}\"")
-    con.execute(f'use "{db}"')
+    con.execute(f"attach {quote_literal(str(copy))} as {quote_ident(db)}")
+    con.execute(f"use {quote_ident(db)}")
     models = tests = skipped = 0
     order = _topo(nodes)
     for uid in [u for u in order if nodes[u]["resource_type"] == "model"] + [
@@ -176,9 +182,7 @@ def gx(a: dict) -> dict:
     from importlib import import_module
 
     runner, import_s, import_cpu_s = _timed(import_module, "expectations.runner")
-    res, wall_s, cpu_s = _timed(
-        runner.validate, Path(a["warehouse"]), run_id="bench", data_docs_dir=Path(a["docs"])
-    )
+    res, wall_s, cpu_s = _timed(runner.validate, settings_of(a), run_id="bench")
     return {
         "wall_s": wall_s,
         "cpu_s": cpu_s,
@@ -193,7 +197,7 @@ def incremental(a: dict) -> dict:
     """Load the held-back newest rows (`split_landing`), then `dbt build` without full refresh."""
     from ingestion.loader import load_landing
 
-    load_landing(Path(a["warehouse"]), Path(a["landing"]))
+    load_landing(settings_of(a))
     return dbt_build(a)
 
 
@@ -205,7 +209,7 @@ def split_landing(a: dict) -> dict:
     `updated_at`) stay whole in the base. Values keep their text (read as varchar).
     """
     landing, extra, share = Path(a["landing"]), Path(a["extra"]), a["share"]
-    con = connect(":memory:")
+    con = connect(":memory:", settings_of(a))
     con.execute("set timezone = 'UTC'")
     folders = []
     for folder in sorted(p for p in landing.iterdir() if p.is_dir() and p.name[0] != "_"):

@@ -30,6 +30,10 @@ GOALS = {
 }
 
 
+# DuckDB's limits for every stage, set once from the command line (main).
+LIMITS: dict[str, str | int] = {"threads": os.cpu_count() or 2, "memory_limit": "6GB"}
+
+
 def machine() -> dict:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     return {
@@ -37,14 +41,14 @@ def machine() -> dict:
         "memory_gib": round(mem / 2**30, 1),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "revops_threads": os.environ.get("REVOPS_THREADS", "default"),
-        "revops_memory_limit": os.environ.get("REVOPS_MEMORY_LIMIT", "default"),
+        "revops_threads": str(LIMITS["threads"]),
+        "revops_memory_limit": str(LIMITS["memory_limit"]),
     }
 
 
 def run_stage(stage: str, args: dict) -> dict:
     p = subprocess.run(
-        [sys.executable, "-m", "bench.stages", stage, json.dumps(args)],
+        [sys.executable, "-m", "bench.stages", stage, json.dumps({**args, **LIMITS})],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -312,8 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         help="DuckDB and dbt threads (REVOPS_THREADS; default: the machine's cores)",
     )
     a = ap.parse_args(argv)
-    os.environ["REVOPS_MEMORY_LIMIT"] = a.memory_limit
-    os.environ["REVOPS_THREADS"] = a.threads
+    LIMITS.update(threads=int(a.threads), memory_limit=a.memory_limit)
     scales = [int(s.replace("_", "")) for s in a.scales.split(",") if s.strip()]
     run(scales, a.work, a.results, a.out, months=a.months)
     return 0

@@ -55,7 +55,7 @@ from great_expectations.datasource.fluent.interfaces import TestConnectionError
 from great_expectations.datasource.fluent.sql_datasource import TableAsset
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 
-from revops.duck import quote_ident, quote_literal
+from foundation.duck import quote_ident, quote_literal
 
 __all__ = ["SNAPSHOT_CATALOG", "DuckDBDatasource", "DuckDBExecutionEngine"]
 

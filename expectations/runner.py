@@ -1,7 +1,7 @@
 """Run the GX suites against the DuckDB warehouse, record and render the results.
 
     from expectations.runner import validate, list_suites
-    results = validate(warehouse, layer="marts", run_id="2026-11-23T10:00")
+    results = validate(settings, layer="marts", run_id="2026-11-23T10:00")
     blocking = [r for r in results if r.blocking]
 
 - The checks run on GX's SQL path (pushed down into DuckDB) through the
@@ -56,8 +56,8 @@ from great_expectations.data_context.types.resource_identifiers import (
 
 from expectations.duckdb_datasource import DuckDBDatasource  # registers type `duckdb`
 from expectations.suites import GX_DIR, LAYERS, SUITES_DIR, suite_path
-from revops.duck import connect
-from revops.settings import Settings
+from foundation.duck import connect
+from foundation.settings import Settings
 
 __all__ = [
     "AUDIT_TABLE",
@@ -268,22 +268,19 @@ def suite_reads(suite: str) -> list[str]:
 
 
 def validate(
-    warehouse: Path,
+    settings: Settings,
     suites: Sequence[str] | None = None,
     layer: str | None = None,
     *,
     run_id: str,
-    data_docs_dir: Path | None = None,
-    settings: Settings | None = None,
 ) -> list[SuiteResult]:
     """Validate the chosen suites (all when neither `suites` nor `layer` is given).
 
     Returns one `SuiteResult` per suite; never raises for a failing or raising
     expectation (those are results). Raises `ValueError` for an unknown suite name.
     """
-    warehouse = Path(warehouse)
-    settings = settings or Settings.from_env(warehouse=warehouse)
-    docs_dir = Path(data_docs_dir or Settings.from_env(warehouse=warehouse).data_docs_dir)
+    warehouse = settings.warehouse
+    docs_dir = settings.data_docs_dir
     chosen = _choose(suites, layer)
     suite_json = _suites()
     validated_at = datetime.now(UTC)
@@ -332,7 +329,7 @@ def _existing_tables(warehouse: Path, settings: Settings) -> dict[str, str]:
     """`schema.table` -> `BASE TABLE` or `VIEW`, for every relation of the warehouse."""
     if not warehouse.exists():
         raise FileNotFoundError(f"warehouse {warehouse} does not exist")
-    con = connect(warehouse, read_only=True, settings=settings)
+    con = connect(warehouse, settings, read_only=True)
     try:
         rows = con.execute(
             "select table_schema || '.' || table_name, table_type from information_schema.tables"
@@ -650,7 +647,7 @@ def _record(
     warehouse: Path, settings: Settings, results: list[SuiteResult], validated_at: datetime
 ) -> list[SuiteResult]:
     """Add row samples to failed SQL checks and append everything to the audit table."""
-    con = connect(warehouse, settings=settings)
+    con = connect(warehouse, settings)
     try:
         results = [
             replace(r, expectations=[_with_rows_sample(con, r, e) for e in r.expectations])

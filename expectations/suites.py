@@ -35,8 +35,15 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 from great_expectations.expectations.expectation import Expectation
 
-from ingestion.contract import ENTITIES, ENTITY_BY_NAME, LINEAGE_COLUMNS, Column, Entity
-from revops.duck import quote_literal
+from foundation.contract import (
+    ENTITIES,
+    ENTITY_BY_NAME,
+    LINEAGE_COLUMNS,
+    Column,
+    Entity,
+    foreign_keys,
+)
+from foundation.duck import quote_literal
 
 GX_DIR = Path(__file__).resolve().parent / "gx"
 SUITES_DIR = GX_DIR / "expectations"
@@ -46,14 +53,6 @@ LAYERS = ("raw", "staging", "marts")
 # across regenerations and the committed JSON only changes when a suite does.
 _ID_NAMESPACE = uuid.UUID("5d1f3c2e-7b0a-4c39-9a57-3f0e6f1d2b11")
 
-# Contract column -> staging column (team brief, "dbt models").
-STAGING_RENAMES: dict[str, dict[str, str]] = {
-    "products": {"name": "product_name"},
-    "accounts": {"name": "account_name"},
-    "quotes": {"status": "quote_status"},
-    "invoices": {"status": "invoice_status", "issued_at": "issued_date", "due_at": "due_date"},
-    "payments": {"status": "payment_status"},
-}
 _TABLE_REF = re.compile(r"\b((?:raw|staging|marts|audit)\.[a-z_]+)\b")
 # Reference staging models feed only CAC and quota attainment: reported, not blocking.
 WARN_STAGING = frozenset({"marketing_spend", "sales_targets"})
@@ -281,19 +280,7 @@ def revops_gx_build_raw_suites(suites_dir: Path = SUITES_DIR) -> list[Path]:
 
 
 def _staging_name(ent: Entity, column: str) -> str:
-    return STAGING_RENAMES.get(ent.name, {}).get(column, column)
-
-
-def foreign_keys(ent: Entity) -> list[tuple[str, str]]:
-    """(column, parent entity) for contract columns whose meaning starts with `-> parent`."""
-    keys = []
-    for col in ent.columns:
-        if col.meaning.startswith("-> "):
-            parent = col.meaning[3:].split(";")[0].strip()
-            if parent not in ENTITY_BY_NAME:
-                raise ValueError(f"{ent.name}.{col.name}: unknown parent entity {parent!r}")
-            keys.append((col.name, parent))
-    return keys
+    return ent.column(column).staged_as
 
 
 def _enum_values(col: Column) -> list[Any]:
@@ -335,8 +322,8 @@ def staging_suite(ent: Entity) -> SuiteSpec:
         if col.min_value is not None or col.max_value is not None:
             expectations.append(_range(ent, col))
     child_key = _staging_name(ent, ent.key[0])
-    for column, parent in foreign_keys(ent):
-        parent_key = ENTITY_BY_NAME[parent].key[0]
+    for reference in foreign_keys(ent):
+        column, parent, parent_key = reference.column, reference.parent, reference.parent_column
         expectations.append(
             _rows(
                 f"""
@@ -571,6 +558,13 @@ def mart_suites() -> list[SuiteSpec]:
 
 def all_suites() -> list[SuiteSpec]:
     return raw_suites() + staging_suites() + mart_suites()
+
+
+def generated_suites() -> dict[str, str]:
+    """Every suite's JSON by its path relative to the repository root (what
+    `revops contract-sync` writes and checks)."""
+    root = GX_DIR.parent.parent
+    return {str(suite_path(spec.name).relative_to(root)): suite_json(spec) for spec in all_suites()}
 
 
 def build_all_suites(suites_dir: Path = SUITES_DIR) -> list[Path]:

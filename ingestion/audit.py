@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
-from ingestion.contract import FILE_LOADED, LINEAGE_COLUMNS, Entity
-from revops.duck import quote_ident
+from foundation.contract import FILE_LOADED, LINEAGE_COLUMNS, Entity
+from foundation.duck import connect, quote_ident
+from foundation.settings import Settings
 
 LOAD_FILES_DDL = """
 create table if not exists audit.load_files (
@@ -121,20 +120,19 @@ def reconcile_connection(con: duckdb.DuckDBPyConnection) -> list[str]:
     return problems
 
 
-def reconcile(warehouse: Path | duckdb.DuckDBPyConnection) -> list[str]:
-    """The reconciliation problems of a warehouse file or open connection (empty = all good)."""
-    if isinstance(warehouse, duckdb.DuckDBPyConnection):
-        return _reconcile_open(warehouse)
-    from revops.duck import connect
-
-    warehouse = Path(warehouse)
+def reconcile(settings: Settings | duckdb.DuckDBPyConnection) -> list[str]:
+    """The reconciliation problems of the settings' warehouse or of an open connection
+    (empty = all good)."""
+    if isinstance(settings, duckdb.DuckDBPyConnection):
+        return _reconcile_open(settings)
+    warehouse = settings.warehouse
     if not warehouse.exists():
         return [f"warehouse {warehouse} does not exist"]
     try:
-        con = connect(warehouse, read_only=True)
+        con = connect(warehouse, settings, read_only=True)
     except duckdb.ConnectionException:
         # This process already holds the file read-write: share that configuration.
-        con = connect(warehouse)
+        con = connect(warehouse, settings)
     try:
         return _reconcile_open(con)
     finally:

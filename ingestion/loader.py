@@ -8,7 +8,7 @@ append the good rows to `raw.<entity>` with lineage, the invalid rows to
 `audit.quarantine`, and one row to `audit.load_files`. A crash in the middle of
 a file leaves nothing of it behind, and the next run loads it whole.
 
-Files load a few at a time (`REVOPS_THREADS`, each on its own cursor and in its
+Files load a few at a time (`Settings.threads`, each on its own cursor and in its
 own transaction): a small file keeps only one core busy, and concurrent appends
 to one DuckDB table do not conflict. Drift columns are added before loading
 starts, since a table cannot be altered while another transaction appends to it.
@@ -35,14 +35,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.audit import (
-    ensure_tables,
-    raw_columns,
-    raw_table,
-    reconcile_connection,
-)
-from ingestion.audit import reconcile as reconcile
-from ingestion.contract import (
+from foundation.contract import (
     ENTITIES,
     ENTITY_BY_NAME,
     FILE_LOADED,
@@ -50,6 +43,15 @@ from ingestion.contract import (
     LINEAGE_COLUMNS,
     Entity,
 )
+from foundation.duck import connect, quote_ident
+from foundation.settings import Settings
+from ingestion.audit import (
+    ensure_tables,
+    raw_columns,
+    raw_table,
+    reconcile_connection,
+)
+from ingestion.audit import reconcile as reconcile
 from ingestion.readers import (
     FileRejected,
     LandingFile,
@@ -59,7 +61,6 @@ from ingestion.readers import (
     source_sql,
 )
 from ingestion.validation import reason_sql, stage_sql
-from revops.duck import connect, quote_ident
 
 log = logging.getLogger(__name__)
 
@@ -183,9 +184,10 @@ def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
     return joined if len(joined) <= limit else joined[: limit - 3] + "..."
 
 
-def _open(warehouse: Path) -> duckdb.DuckDBPyConnection:
+def _open(settings: Settings) -> duckdb.DuckDBPyConnection:
+    warehouse = settings.warehouse
     try:
-        con = connect(warehouse)
+        con = connect(warehouse, settings)
     except duckdb.Error as exc:
         message = f"cannot open warehouse {warehouse}: {one_line(str(exc), 400)}"
         if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
@@ -219,23 +221,22 @@ def _resolve(entities: Iterable[str] | None) -> list[Entity]:
 
 
 def load_landing(
-    warehouse: Path,
-    landing: Path,
+    settings: Settings,
     entities: Iterable[str] | None = None,
     *,
     batch_id: str | None = None,
     progress: bool = False,
 ) -> list[EntityLoadResult]:
-    """Load every entity folder of `landing` (or only `entities`) into `warehouse`."""
-    warehouse, landing = Path(warehouse), Path(landing)
+    """Load every entity folder of `settings.landing` (or only `entities`) into its warehouse."""
+    warehouse, landing = settings.warehouse, settings.landing
     chosen = _resolve(entities)
     _check_landing(landing)
     batch_id = batch_id or new_batch_id()
-    con = _open(warehouse)
+    con = _open(settings)
     try:
         ensure_tables(con, chosen)
         with _progress(progress) as bar:
-            results = _load_all(con, landing, chosen, batch_id, bar)
+            results = _load_all(con, landing, chosen, batch_id, bar, _workers(settings))
         try:
             con.execute("checkpoint")
         except duckdb.Error as exc:  # everything is committed; closing checkpoints too
@@ -248,15 +249,14 @@ def load_landing(
 
 
 def load_entity(
-    warehouse: Path,
-    landing: Path,
+    settings: Settings,
     entity: str,
     *,
     batch_id: str | None = None,
     progress: bool = False,
 ) -> EntityLoadResult:
-    """Load the files of one entity folder of `landing` into `raw.<entity>`."""
-    return load_landing(warehouse, landing, [entity], batch_id=batch_id, progress=progress)[0]
+    """Load the files of one entity folder of `settings.landing` into `raw.<entity>`."""
+    return load_landing(settings, [entity], batch_id=batch_id, progress=progress)[0]
 
 
 def _check_landing(landing: Path) -> None:
@@ -282,12 +282,10 @@ def _known_files(con: duckdb.DuckDBPyConnection, entity: str) -> tuple[dict[str,
     return {h: f for h, f in rows}, {f for _, f in rows}
 
 
-def _workers() -> int:
+def _workers(settings: Settings) -> int:
     """Files loaded at once: each file is its own statement and transaction, and a small
     file keeps one core busy, so two at a time use a two-core machine fully."""
-    from revops.settings import Settings
-
-    return max(1, min(Settings.from_env().threads, 4))
+    return max(1, min(settings.threads, 4))
 
 
 # (digest, why the file is skipped or None to load it)
@@ -300,6 +298,7 @@ def _load_all(
     entities: list[Entity],
     batch_id: str,
     bar,
+    workers: int,
 ) -> list[EntityLoadResult]:
     """Load the new files of every entity, several files at once, each in its own transaction.
 
@@ -310,7 +309,6 @@ def _load_all(
     a copy.
     """
     started = time.perf_counter()
-    workers = _workers()
     results: dict[str, EntityLoadResult] = {}
     listed: list[tuple[Entity, LandingFile]] = []
     tasks = {}

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.contract import ENTITY_BY_NAME, file_format
-from revops.duck import quote_ident, quote_literal
+from foundation.contract import ENTITY_BY_NAME, file_format, is_hidden
+from foundation.duck import quote_ident, quote_literal
 
 MAX_HEADER_BYTES = 1 << 20
 
@@ -43,14 +43,18 @@ def entity_folders(landing: Path) -> list[str]:
 
 
 def landing_files(landing: Path, entity: str) -> tuple[list[LandingFile], list[str]]:
-    """The entity's files in name order, and the names of files ignored (not a contract format)."""
+    """The entity's files in name order, and the names of files ignored (not a contract format).
+
+    The one listing rule, for the loader and the new-files sensor alike: hidden
+    names (`.`, `_`) and folders are skipped; the extension's case does not matter.
+    """
     folder = landing / entity
     if not folder.is_dir():
         return [], []
     files: list[LandingFile] = []
     ignored: list[str] = []
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if path.name.startswith((".", "_")) or not path.is_file():
+        if is_hidden(path.name) or not path.is_file():
             continue
         relative = f"{entity}/{path.name}"
         fmt = file_format(path.name)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingestion.contract import TYPE_EXPECTATIONS, Column, Entity
-from revops.duck import quote_ident, quote_literal
+from foundation.contract import TYPE_EXPECTATIONS, Column, Entity
+from foundation.duck import quote_ident, quote_literal
 
 BOOL_TRUE = ("true", "1", "yes")
 BOOL_FALSE = ("false", "0", "no")
@@ -73,21 +73,16 @@ def _blank(text: str) -> str:
     return f"({text} is null or ({text} < '!' and trim({text}) = ''))"
 
 
-def _range_sql(column: Column, value: str) -> tuple[str, str] | None:
-    """(condition that the value is out of range, expectation text), or None without a range."""
+def _out_of_range(column: Column, value: str) -> str:
+    """SQL: the typed value is set and outside the column's range."""
     bad: list[str] = []
-    want: list[str] = []
     if column.min_value is not None:
         op = ">=" if column.min_inclusive else ">"
         bad.append(f"not ({value} {op} {column.min_value})")
-        want.append(f"{op} {column.min_value}")
     if column.max_value is not None:
         op = "<=" if column.max_inclusive else "<"
         bad.append(f"not ({value} {op} {column.max_value})")
-        want.append(f"{op} {column.max_value}")
-    if not bad:
-        return None
-    return f"({value} is not null and ({' or '.join(bad)}))", "must be " + " and ".join(want)
+    return f"({value} is not null and ({' or '.join(bad)}))"
 
 
 def column_defects(column: Column) -> list[Defect]:
@@ -112,9 +107,9 @@ def column_defects(column: Column) -> list[Defect]:
         compared = text if column.type == "str" else f"cast({value} as varchar)"
         cond = f"({value} is not null and not {one_of(compared, column.enum)})"
         out.append(Defect("unknown_enum", name, "is not one of " + ", ".join(column.enum), cond))
-    rng = _range_sql(column, value)
-    if rng:
-        out.append(Defect("out_of_range", name, rng[1], rng[0]))
+    if column.has_range:
+        expected = "must be " + column.range_text()
+        out.append(Defect("out_of_range", name, expected, _out_of_range(column, value)))
     return out
 
 
@@ -123,10 +118,10 @@ def defects(entity: Entity) -> list[Defect]:
     out: list[Defect] = []
     for column in entity.columns:
         out.extend(column_defects(column))
-    for code, column, predicate in entity.row_rules:
-        verb = "is required by the rule" if code == "required_when" else "breaks the rule"
-        condition = f"(not coalesce({predicate}, true))"
-        out.append(Defect(code, column, f"{verb}: {predicate}", condition))
+    for rule in entity.row_rules:
+        verb = "is required by the rule" if rule.code == "required_when" else "breaks the rule"
+        condition = f"(not coalesce({rule.predicate}, true))"
+        out.append(Defect(rule.code, rule.column, f"{verb}: {rule.predicate}", condition))
     return out
 
 

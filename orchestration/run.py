@@ -12,10 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import dagster as dg
 
-from revops.settings import Settings
+from foundation.settings import Settings
+from orchestration.dbt.project import prepare_manifest
+from orchestration.defs.resources import WarehouseResource
 
 DBT_STEP = "revops_dbt_models"
 
@@ -86,21 +89,34 @@ def run_job(
     as_of: date | None = None,
     full_refresh: bool = False,
 ) -> RunOutcome:
-    """Execute a job of the Definitions in-process against `settings`' warehouse."""
-    os.environ.update(settings.env())
-    from orchestration.definitions import defs  # after the environment is set
+    """Execute a job of the Definitions in-process against `settings`' warehouse.
 
-    job = defs.get_job_def(job_name)
+    The settings reach the run as the `warehouse` resource's config; the dbt
+    manifest is made (if stale) before the definitions are loaded.
+    """
+    with warehouse_lock(settings):
+        prepare_manifest(settings)
+        from orchestration.definitions import defs  # reads the manifest made above
+
+        job = defs.get_job_def(job_name)
+        run_config = _run_config(job, settings, as_of, full_refresh)
+        # dbt's own log lines go to the Dagster event log, not to this terminal.
+        with open(os.devnull, "w") as devnull, redirect_stdout(devnull):
+            result = job.execute_in_process(run_config=run_config, raise_on_error=False)
+    if result.success:
+        return RunOutcome(True, result.run_id)
+    return RunOutcome(False, result.run_id, _first_failure(result))
+
+
+def _run_config(
+    job: dg.JobDefinition, settings: Settings, as_of: date | None, full_refresh: bool
+) -> dict[str, Any]:
     # Dagster's console logger is quiet; the progress logger prints a line a step.
-    run_config: dict = {
-        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}, "progress": {}}
+    run_config: dict[str, Any] = {
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}, "progress": {}},
+        "resources": {"warehouse": {"config": WarehouseResource.config_of(settings)}},
     }
     if DBT_STEP in {node.name for node in job.graph.nodes}:
         config = {"as_of": as_of.isoformat() if as_of else "", "full_refresh": full_refresh}
         run_config["ops"] = {DBT_STEP: {"config": config}}
-    # dbt's own log lines go to the Dagster event log, not to this terminal.
-    with warehouse_lock(settings), open(os.devnull, "w") as devnull, redirect_stdout(devnull):
-        result = job.execute_in_process(run_config=run_config, raise_on_error=False)
-    if result.success:
-        return RunOutcome(True, result.run_id)
-    return RunOutcome(False, result.run_id, _first_failure(result))
+    return run_config

@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from revops.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings
+from foundation.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings
 
 app = typer.Typer(
     name="revops",
@@ -81,8 +81,8 @@ def generate(
         bool, typer.Option("--overwrite", help="Replace the entity folders of a non-empty --out")
     ] = False,
 ) -> None:
-    """Generate a sample B2B SaaS company as a landing folder (CONTRACT.md)."""
-    from revops.generator import generate as generate_company
+    """Generate a sample B2B SaaS company as a landing folder (docs/landing-contract.md)."""
+    from generator import generate as generate_company
 
     if file_format not in ("csv", "parquet", "jsonl"):
         raise typer.BadParameter(f"--format must be csv, parquet or jsonl, not {file_format!r}")
@@ -166,8 +166,8 @@ def demo(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Generate the sample company if missing, run the pipeline, print the KPIs."""
-    from revops.generator import DEFAULTS
-    from revops.generator import generate as generate_company
+    from generator import DEFAULTS
+    from generator import generate as generate_company
 
     settings = Settings.from_env(landing=landing, warehouse=warehouse)
     if not settings.landing.is_dir() or not any(settings.landing.iterdir()):
@@ -185,26 +185,26 @@ def demo(
     kpis(warehouse=settings.warehouse)
 
 
-@app.command("contract-docs")
-def contract_docs(
-    out_file: Annotated[Path, typer.Option("--out", help="Markdown file to write")] = Path(
-        "docs/landing-contract.md"
-    ),
+@app.command("contract-sync")
+def contract_sync(
     check: Annotated[
-        bool, typer.Option("--check", help="Exit 1 when the file is not up to date")
+        bool,
+        typer.Option("--check", help="Write nothing; exit 1 naming each file that is stale"),
     ] = False,
 ) -> None:
-    """Write the landing contract as Markdown, generated from ingestion/contract.py."""
-    from revops.contract_docs import render_contract
+    """Write the files generated from the contract registry (foundation/contract/):
+    docs/landing-contract.md, the dbt sources and staging tests, the reason-code
+    seed and the GX suites."""
+    from revops.codegen import stale_files, write_all
 
-    text = render_contract()
     if check:
-        if not out_file.exists() or out_file.read_text() != text:
-            raise fail(f"{out_file} is out of date: run `make docs`")
+        stale = stale_files()
+        if stale:
+            names = ", ".join(f.path for f in stale)
+            raise fail(f"{len(stale)} generated file(s) out of date: {names}; run `make generate`")
         return
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_text(text)
-    err.print(f"wrote {out_file}", markup=False)
+    for file in write_all():
+        err.print(f"wrote {file.path} ({file.what})", markup=False)
 
 
 def main() -> None:

@@ -1,13 +1,22 @@
 """A quiet console logger: one line per step (start, done with its time, failure)."""
 
+from __future__ import annotations
+
 import logging
 import sys
 import time
 
 import dagster as dg
-from dagster._core.log_manager import LOG_RECORD_METADATA_ATTR
 
-_EVENTS = {"STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_CHECK_EVALUATION"}
+# Dagster puts the structured event of a log record in this attribute (the
+# `dagster_event` field of its JSON console logger's output).
+EVENT_ATTRIBUTE = "dagster_event"
+_EVENTS = {
+    dg.DagsterEventType.STEP_START,
+    dg.DagsterEventType.STEP_SUCCESS,
+    dg.DagsterEventType.STEP_FAILURE,
+    dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+}
 
 
 class StepProgressHandler(logging.Handler):
@@ -17,27 +26,28 @@ class StepProgressHandler(logging.Handler):
         self.started: dict[str, float] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
-        meta = getattr(record, LOG_RECORD_METADATA_ATTR, None) or {}
-        event = meta.get("dagster_event")
-        if event is None or event.event_type_value not in _EVENTS:
+        event = getattr(record, EVENT_ATTRIBUTE, None)
+        if not isinstance(event, dg.DagsterEvent) or event.event_type not in _EVENTS:
             return
-        step = meta.get("step_key") or "?"
-        kind = event.event_type_value
-        if kind == "STEP_START":
+        line = self._line(event, event.step_key or "?")
+        if line:
+            print(line, file=self.stream, flush=True)
+
+    def _line(self, event: dg.DagsterEvent, step: str) -> str | None:
+        kind = event.event_type
+        if kind == dg.DagsterEventType.STEP_START:
             self.started[step] = time.monotonic()
-            return
-        elif kind == "STEP_SUCCESS":
-            line = f"  ok {step} ({self._elapsed(step)})"
-        elif kind == "STEP_FAILURE":
+            return None
+        if kind == dg.DagsterEventType.STEP_SUCCESS:
+            return f"  ok {step} ({self._elapsed(step)})"
+        if kind == dg.DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error if event.step_failure_data else None
             reason = error.message.strip().splitlines()[0] if error else ""
-            line = f"  FAILED {step} ({self._elapsed(step)}): {reason}"
-        else:
-            data = event.event_specific_data
-            if getattr(data, "passed", True):
-                return
-            line = f"  check failed: {data.asset_key.to_user_string()} {data.check_name}"
-        print(line, file=self.stream, flush=True)
+            return f"  FAILED {step} ({self._elapsed(step)}): {reason}"
+        evaluation = event.asset_check_evaluation_data
+        if evaluation.passed:
+            return None
+        return f"  check failed: {evaluation.asset_key.to_user_string()} {evaluation.check_name}"
 
     def _elapsed(self, step: str) -> str:
         started = self.started.pop(step, None)

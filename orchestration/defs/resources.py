@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import Field
 
-from revops.settings import Settings
+from foundation.settings import Settings
 
 # Every step that writes the DuckDB file runs in this pool; give it a limit of
 # 1 in dagster.yaml (see the README) so that no two such steps overlap even
@@ -14,20 +14,40 @@ DUCKDB_POOL = "duckdb_warehouse"
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse and the landing folder.
+    """The DuckDB warehouse, the landing folder and DuckDB's limits.
 
-    Empty fields fall back to REVOPS_WAREHOUSE / REVOPS_LANDING / REVOPS_THREADS /
-    REVOPS_MEMORY_LIMIT, read when a run starts, then to the documented defaults.
+    The Dagster edge of the settings: `revops run` fills every field from its
+    own `Settings`; in the UI, empty fields fall back to REVOPS_WAREHOUSE /
+    REVOPS_LANDING / REVOPS_THREADS / REVOPS_MEMORY_LIMIT, read here and only
+    here, then to the documented defaults.
     """
 
     warehouse_path: str = Field(default="", description="DuckDB warehouse file")
     landing_path: str = Field(default="", description="landing folder")
+    threads: int = Field(default=0, description="DuckDB and dbt threads (0: from the environment)")
+    memory_limit: str = Field(default="", description="DuckDB memory limit, e.g. 8GB")
 
     def settings(self) -> Settings:
-        return Settings.from_env(
+        defaults = Settings.from_env(
             landing=self.landing_path or None,
             warehouse=self.warehouse_path or None,
         )
+        return Settings(
+            landing=defaults.landing,
+            warehouse=defaults.warehouse,
+            threads=self.threads or defaults.threads,
+            memory_limit=self.memory_limit or defaults.memory_limit,
+        )
+
+    @classmethod
+    def config_of(cls, settings: Settings) -> dict[str, str | int]:
+        """Run config that gives a run exactly these settings."""
+        return {
+            "warehouse_path": str(settings.warehouse),
+            "landing_path": str(settings.landing),
+            "threads": settings.threads,
+            "memory_limit": settings.memory_limit,
+        }
 
 
 # Transient errors worth another try: DuckDB's file lock held by a reader

@@ -3,8 +3,8 @@
 import dagster as dg
 import duckdb
 
-from revops.duck import connect
-from revops.settings import Settings
+from foundation.duck import connect
+from foundation.settings import Settings
 
 AUDIT_DDL = """
 create schema if not exists audit;
@@ -18,7 +18,7 @@ create table if not exists audit.run_failures (
 
 
 def write_step_failure(settings: Settings, run_id: str, step_key: str, reason: str) -> None:
-    with connect(settings.warehouse, settings=settings) as con:
+    with connect(settings.warehouse, settings) as con:
         con.execute(AUDIT_DDL)
         con.execute(
             "insert into audit.run_failures (run_id, step_key, reason) values (?, ?, ?)",

@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from ingestion.contract import ENTITIES, LINEAGE_COLUMNS, entity
+from foundation.contract import ENTITIES, LINEAGE_COLUMNS, entity
 
 
 def create_raw_tables(warehouse: Path) -> None:

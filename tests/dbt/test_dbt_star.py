@@ -26,7 +26,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from raw_layer import append_file, create_raw_tables
+
+from tests.dbt.raw_layer import append_file, create_raw_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))

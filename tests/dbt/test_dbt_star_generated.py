@@ -11,20 +11,22 @@ import csv
 from pathlib import Path
 
 import pytest
-from test_dbt_star import query, run_dbt
+
+from foundation.settings import Settings
+from tests.dbt.test_dbt_star import query, run_dbt
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> tuple[Path, Path]:
+    from generator import generate
     from ingestion.loader import load_landing
-    from revops.generator import generate
 
     tmp = tmp_path_factory.mktemp("dbt_star_generated")
     landing = tmp / "landing"
     warehouse = tmp / "warehouse.duckdb"
     generate(landing, accounts=60, start="2024-01", months=12, seed=7, bad_rows=0.03,
              progress=False)  # fmt: skip
-    load_landing(warehouse, landing)
+    load_landing(Settings(landing, warehouse))
     run_dbt(warehouse, tmp / "target")
     return landing, warehouse
 

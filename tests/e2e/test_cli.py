@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from revops.settings import PROJECT_ROOT
+from foundation.settings import PROJECT_ROOT
 
 REVOPS = [sys.executable, "-m", "revops.cli"]
 COMMANDS = ["generate", "run", "demo", "kpis", "contract-docs"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from revops.settings import PROJECT_ROOT
+from foundation.settings import PROJECT_ROOT
 
 
 def revops(*args: str, env: dict[str, str], cwd: Path = PROJECT_ROOT):
@@ -92,8 +92,11 @@ PROJECT_FILES = (
     "dbt_project.yml",
     "profiles.yml",
     "dbt_project",
+    "foundation",
     "ingestion",
     "expectations",
+    "generator",
+    "serving",
     "orchestration",
     "revops",
 )

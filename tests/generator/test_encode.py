@@ -14,7 +14,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from revops.generator.encode import NULL, UNPARSEABLE, Encoder
+from generator.encode import NULL, UNPARSEABLE, Encoder
 
 DAY = 86400
 JAN_1_2023 = 19358  # days from 1970-01-01: 53 years of 365 days + 13 leap days (1972..2020)
@@ -91,7 +91,7 @@ def test_a_run_does_not_import_pandas(tmp_path):
     # run when bytecode is not cached. The encoder builds arrays from NumPy buffers.
     code = (
         "import sys\n"
-        "from revops.generator import generate\n"
+        "from generator import generate\n"
         "generate(sys.argv[1], accounts=40, months=6, bad_rows=0.2, progress=False)\n"
         "print('pandas' in sys.modules)\n"
     )

@@ -18,8 +18,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from ingestion.contract import ENTITIES, REASONS, entity
-from revops.generator import DEFAULTS, REASON_CODES, generate
+from foundation.contract import ENTITIES, REASON_BY_CODE, entity
+from generator import DEFAULTS, REASON_CODES, generate
 
 TX = ("accounts", "quotes", "quote_lines", "invoices", "invoice_lines", "payments")
 EXT = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}
@@ -291,8 +291,8 @@ def _row_checks(name: str) -> dict[str, str]:
         if c.enum:
             values = ", ".join(f"'{v}'" for v in c.enum)
             checks["unknown_enum"].append(f"{txt} is not null and {txt} not in ({values})")
-    for code, _column, predicate in ent.row_rules:
-        checks[code].append(f"not coalesce(({predicate}), true)")
+    for rule in ent.row_rules:
+        checks[rule.code].append(f"not coalesce(({rule.predicate}), true)")
     return {r: " or ".join(p) if p else "false" for r, p in checks.items()}
 
 
@@ -307,8 +307,8 @@ def _checked_rows(name: str, table: str) -> str:
 
 def test_manifest_covers_every_reason_and_points_at_real_rows(bad):
     manifest = _manifest(bad)
-    assert set(REASON_CODES) == set(REASONS)
-    assert {m["reason_code"] for m in manifest} == set(REASONS)
+    assert set(REASON_CODES) == set(REASON_BY_CODE)
+    assert {m["reason_code"] for m in manifest} == set(REASON_BY_CODE)
     total = sum(sum(1 for _ in _read_rows(p)) for e in TX for p in _files(bad, e))
     # about 2 % of the transactional rows (at least one of each reason)
     assert 0.01 * total < len(manifest) < 0.03 * total
@@ -479,7 +479,7 @@ def test_bad_rows_in_other_formats_sit_where_the_manifest_says(tmp_path, fmt):
         progress=False,
     ).out
     manifest = _manifest(out)
-    assert {m["reason_code"] for m in manifest} == set(REASONS)
+    assert {m["reason_code"] for m in manifest} == set(REASON_BY_CODE)
     cache: dict[Path, list[dict]] = {}
     for m in manifest:
         path = out / m["file"]

@@ -10,10 +10,11 @@ import textwrap
 from pathlib import Path
 
 import duckdb
-from ingest_helpers import query, write_csv
 
+from foundation.settings import Settings
 from ingestion.audit import reconcile
 from ingestion.loader import load_entity
+from tests.ingestion.ingest_helpers import query, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 BIG_ROWS = 1_000_000
@@ -69,6 +70,7 @@ CHILD = textwrap.dedent(
     import logging, sys, time
     from pathlib import Path
     import ingestion.loader as loader
+    from foundation.settings import Settings
     logging.basicConfig(level=logging.DEBUG, stream=sys.stderr, format="%(message)s")
     record = loader._record
 
@@ -82,7 +84,8 @@ CHILD = textwrap.dedent(
             time.sleep(60)
 
     loader._record = record_then_wait
-    loader.load_entity(Path(sys.argv[1]), Path(sys.argv[2]), "invoice_lines", batch_id="killed")
+    settings = Settings(landing=Path(sys.argv[2]), warehouse=Path(sys.argv[1]))
+    loader.load_entity(settings, "invoice_lines", batch_id="killed")
     print("finished", flush=True)
     """
 )
@@ -137,7 +140,7 @@ def test_kill_9_mid_file_leaves_nothing_and_the_rerun_loads_it_whole(tmp_path: P
         ("invoice_lines/a_small.csv", "loaded")
     ]
 
-    result = load_entity(warehouse, landing, "invoice_lines", batch_id="rerun")
+    result = load_entity(Settings(landing, warehouse), "invoice_lines", batch_id="rerun")
 
     # 1,000,000 rows, of which rows 100000, 200000, ..., 1000000 (10 rows) are quarantined.
     assert (result.files_skipped, result.files_loaded) == (1, 1)
@@ -151,4 +154,4 @@ def test_kill_9_mid_file_leaves_nothing_and_the_rerun_loads_it_whole(tmp_path: P
     assert query(
         warehouse, "select list(row_number order by row_number) from audit.quarantine"
     ) == [([BAD_EVERY * k for k in range(1, bad + 1)],)]
-    assert reconcile(warehouse) == []
+    assert reconcile(Settings(landing, warehouse)) == []

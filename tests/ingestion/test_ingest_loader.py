@@ -13,10 +13,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from ingest_helpers import counts, query, warehouse_db, write_csv
 
+from foundation.contract import ENTITIES, REASON_BY_CODE
+from foundation.settings import Settings
 from ingestion.audit import reconcile
-from ingestion.contract import ENTITIES, REASONS
 from ingestion.loader import (
     LoadError,
     WarehouseLocked,
@@ -24,6 +24,7 @@ from ingestion.loader import (
     load_entity,
     load_landing,
 )
+from tests.ingestion.ingest_helpers import counts, query, warehouse_db, write_csv
 
 PAYMENT_HEADER = [
     "payment_id",
@@ -121,7 +122,7 @@ def test_every_format_loads_typed_rows_with_lineage(landing: Path, warehouse: Pa
     write_payments_all_formats(landing)
     (landing / "payments" / "notes.txt").write_text("not a landing file")
 
-    result = load_entity(warehouse, landing, "payments", batch_id="b1")
+    result = load_entity(Settings(landing, warehouse), "payments", batch_id="b1")
 
     # 5 files (csv, csv.gz, parquet, jsonl, json) x 2 rows; notes.txt is ignored and said so.
     assert (result.files_seen, result.files_loaded, result.files_rejected) == (5, 5, 0)
@@ -186,7 +187,7 @@ def test_csv_quoting_bom_and_multiline_fields_keep_row_numbers(
     )
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # a BOM is tolerated
 
-    result = load_entity(warehouse, landing, "accounts")
+    result = load_entity(Settings(landing, warehouse), "accounts")
 
     # Row numbers count data records, not lines: acc_1 spans two lines, acc_2 is still row 2.
     assert query(warehouse, "select account_id, name, _row_number from raw.accounts") == [
@@ -380,7 +381,7 @@ def test_invalid_rows_are_quarantined_with_exact_reason_and_row(
     for entity, header, rows, _ in BAD_ROW_CASES:
         write_csv(landing / entity / "batch_1.csv", header, rows)
 
-    results = {r.entity: r for r in load_landing(warehouse, landing, batch_id="b1")}
+    results = {r.entity: r for r in load_landing(Settings(landing, warehouse), batch_id="b1")}
 
     quarantined = query(
         warehouse,
@@ -400,7 +401,7 @@ def test_invalid_rows_are_quarantined_with_exact_reason_and_row(
         assert results[entity].rows_quarantined == len(bad)
         assert results[entity].rows_loaded == len(good)
     # Every code used is a contract reason code.
-    assert {q[3] for q in quarantined} <= set(REASONS)
+    assert {q[3] for q in quarantined} <= set(REASON_BY_CODE)
 
 
 def test_quarantine_reason_names_column_and_value_and_keeps_the_record(
@@ -409,7 +410,7 @@ def test_quarantine_reason_names_column_and_value_and_keeps_the_record(
     for entity, header, rows, _ in BAD_ROW_CASES:
         if entity in ("products", "quotes"):
             write_csv(landing / entity / "batch_1.csv", header, rows)
-    load_landing(warehouse, landing, ["products", "quotes"], batch_id="b7")
+    load_landing(Settings(landing, warehouse), ["products", "quotes"], batch_id="b7")
 
     reason, record, batch = query(
         warehouse,
@@ -440,7 +441,7 @@ def test_bool_timestamp_and_decimal_parsing(landing: Path, warehouse: Path) -> N
              "2024-05-01 08:00:00", "1"],
         ],
     )  # fmt: skip
-    load_entity(warehouse, landing, "products")
+    load_entity(Settings(landing, warehouse), "products")
     rows = query(
         warehouse,
         "select product_id, billing_interval_months, list_price, is_active, is_deleted, "
@@ -460,7 +461,7 @@ def test_drift_columns_are_kept_and_reported(landing: Path, warehouse: Path) -> 
     write_csv(landing / "accounts" / "a.csv", header, [[*account_row("acc_1"), "gold"]])
     write_csv(landing / "accounts" / "b.csv", ACCOUNT_HEADER, [account_row("acc_2")])
 
-    result = load_entity(warehouse, landing, "accounts")
+    result = load_entity(Settings(landing, warehouse), "accounts")
 
     assert result.drift_columns == ["tier"]
     assert any("tier" in m for m in result.messages)
@@ -500,7 +501,7 @@ def test_bad_files_are_rejected_with_file_and_line_and_others_still_load(
     (folder / "f_broken.jsonl").write_text('{"account_id": "acc_9", "name": \n')
     (folder / "g_empty.csv").write_bytes(b"")
 
-    result = load_entity(warehouse, landing, "accounts")
+    result = load_entity(Settings(landing, warehouse), "accounts")
 
     assert (result.files_seen, result.files_loaded, result.files_rejected) == (7, 1, 6)
     assert query(warehouse, "select account_id from raw.accounts") == [("acc_1",)]
@@ -529,11 +530,11 @@ def test_bad_files_are_rejected_with_file_and_line_and_others_still_load(
         "and rows_loaded = 0 and rows_quarantined = 0 and rows_in_file is null",
     ) == [(6,)]
     # Rejected files are not retried while their content is the same...
-    again = load_entity(warehouse, landing, "accounts")
+    again = load_entity(Settings(landing, warehouse), "accounts")
     assert (again.files_skipped, again.files_rejected, again.files_loaded) == (7, 0, 0)
     # ...and a corrected file (new content) is loaded, with a note that it changed.
     write_csv(folder / "b_missing.csv", ACCOUNT_HEADER, [account_row("acc_2")])
-    fixed = load_entity(warehouse, landing, "accounts")
+    fixed = load_entity(Settings(landing, warehouse), "accounts")
     assert (fixed.files_loaded, fixed.files_skipped, fixed.rows_loaded) == (1, 6, 1)
     assert any(m.startswith("accounts/b_missing.csv: changed since") for m in fixed.messages)
 
@@ -551,10 +552,10 @@ def test_second_run_changes_no_count_and_new_files_are_picked_up(
     landing: Path, warehouse: Path
 ) -> None:
     write_company(landing)
-    first = load_landing(warehouse, landing)
+    first = load_landing(Settings(landing, warehouse))
     before = counts(warehouse)
 
-    second = load_landing(warehouse, landing)
+    second = load_landing(Settings(landing, warehouse))
 
     assert counts(warehouse) == before
     assert sum(r.files_loaded for r in second) == 0
@@ -569,7 +570,7 @@ def test_second_run_changes_no_count_and_new_files_are_picked_up(
     (landing / "fx_rates" / "copy.csv").write_bytes(
         (landing / "fx_rates" / "2024-01.csv").read_bytes()
     )
-    third = {r.entity: r for r in load_landing(warehouse, landing)}
+    third = {r.entity: r for r in load_landing(Settings(landing, warehouse))}
     after = counts(warehouse)
     assert (third["accounts"].files_loaded, third["accounts"].rows_loaded) == (1, 1)
     assert third["accounts"].rows_quarantined == 1
@@ -582,8 +583,8 @@ def test_second_run_changes_no_count_and_new_files_are_picked_up(
 
 def test_reconcile_holds_after_a_load_and_catches_tampering(landing: Path, warehouse: Path) -> None:
     write_company(landing)
-    load_landing(warehouse, landing)
-    assert reconcile(warehouse) == []
+    load_landing(Settings(landing, warehouse))
+    assert reconcile(Settings(landing, warehouse)) == []
     assert query(
         warehouse,
         "select count(*) from audit.load_files "
@@ -598,7 +599,7 @@ def test_reconcile_holds_after_a_load_and_catches_tampering(landing: Path, wareh
     )
     con.close()
 
-    problems = reconcile(warehouse)
+    problems = reconcile(Settings(landing, warehouse))
     assert len(problems) == 2
     assert "accounts/2024-01.csv" in problems[0] and "raw.accounts holds 1 rows" in problems[0]
     assert "payments/2024-01.csv" in problems[1] and "rows_in_file 6" in problems[1]
@@ -611,7 +612,7 @@ def test_reconcile_holds_after_a_load_and_catches_tampering(landing: Path, wareh
 def test_raw_tables_exist_for_every_entity_even_without_files(
     landing: Path, warehouse: Path
 ) -> None:
-    result = load_landing(warehouse, landing)
+    result = load_landing(Settings(landing, warehouse))
     assert [r.entity for r in result] == [e.name for e in ENTITIES]
     assert all(r.files_seen == 0 for r in result)
     with warehouse_db(warehouse) as con:
@@ -630,10 +631,10 @@ def test_raw_tables_exist_for_every_entity_even_without_files(
 
 def test_whole_run_errors_raise_load_error_with_one_line(landing: Path, tmp_path: Path) -> None:
     with pytest.raises(LoadError, match="does not exist") as missing:
-        load_landing(tmp_path / "w.duckdb", tmp_path / "nowhere")
+        load_landing(Settings(tmp_path / "nowhere", tmp_path / "w.duckdb"))
     assert "\n" not in str(missing.value)
     with pytest.raises(LoadError, match="unknown entity 'customers'"):
-        load_entity(tmp_path / "w.duckdb", landing, "customers")
+        load_entity(Settings(landing, tmp_path / "w.duckdb"), "customers")
 
     # Another process holds the warehouse's write lock.
     locked = tmp_path / "locked.duckdb"
@@ -650,7 +651,7 @@ def test_whole_run_errors_raise_load_error_with_one_line(landing: Path, tmp_path
     try:
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(WarehouseLocked, match="cannot open warehouse") as lock:
-            load_landing(locked, landing)
+            load_landing(Settings(landing, locked))
         assert "\n" not in str(lock.value)
         assert isinstance(lock.value, duckdb.IOException) and "lock" in str(lock.value).lower()
     finally:
@@ -668,7 +669,7 @@ def test_gzip_and_plain_csv_with_same_rows_are_different_files(
         gzip.decompress((landing / "accounts" / "b.csv.gz").read_bytes())
         == (landing / "accounts" / "a.csv").read_bytes()
     )
-    result = load_entity(warehouse, landing, "accounts")
+    result = load_entity(Settings(landing, warehouse), "accounts")
     # Different bytes, so two files: all versions are kept in raw (staging dedupes).
     assert (result.files_loaded, result.rows_loaded) == (2, 2)
 
@@ -684,7 +685,7 @@ def test_json_key_that_first_appears_late_is_kept_as_drift(landing: Path, wareho
     folder.mkdir()
     (folder / "rates.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
 
-    result = load_entity(warehouse, landing, "fx_rates", progress=True)
+    result = load_entity(Settings(landing, warehouse), "fx_rates", progress=True)
 
     assert result.rows_loaded == 25_000
     assert sorted(result.drift_columns) == ["late_key", "source"]
@@ -703,7 +704,7 @@ def test_a_copy_landed_in_the_same_run_is_skipped_in_name_order(
     write_csv(landing / "accounts" / "c.csv", ["account_id"], [["acc_3"]])  # rejected
     write_csv(landing / "accounts" / "d.csv", ["account_id"], [["acc_3"]])  # its copy
 
-    result = load_entity(warehouse, landing, "accounts")
+    result = load_entity(Settings(landing, warehouse), "accounts")
 
     assert [(f.file_name, f.status) for f in result.files] == [
         ("accounts/a.csv", "loaded"),

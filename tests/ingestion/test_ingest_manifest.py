@@ -13,12 +13,13 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from ingest_helpers import query, warehouse_db
 
+from foundation.contract import ENTITY_BY_NAME
+from foundation.settings import Settings
+from generator import generate
 from ingestion.audit import reconcile
-from ingestion.contract import ENTITY_BY_NAME
 from ingestion.loader import load_landing
-from revops.generator import generate
+from tests.ingestion.ingest_helpers import query, warehouse_db
 
 
 def data_rows(path: Path, fmt: str) -> int:
@@ -54,10 +55,10 @@ def test_generator_bad_rows_manifest_reconciles(tmp_path: Path, fmt: str) -> Non
         "missing_required", "unparseable", "out_of_range", "unknown_enum"
     }  # fmt: skip
 
-    results = load_landing(warehouse, landing)
+    results = load_landing(Settings(landing, warehouse))
 
     assert sum(r.files_rejected for r in results) == 0, [r.messages for r in results]
-    assert reconcile(warehouse) == []
+    assert reconcile(Settings(landing, warehouse)) == []
     got = {
         (e, f, n): (code, record)
         for e, f, n, code, record in query(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from ingestion.contract import ENTITIES, INVALID_REASONS, REASONS, entity, file_format
+from foundation.contract import ENTITIES, INVALID_CODES, REASON_BY_CODE, entity, file_format
+from foundation.duck import quote_ident
 from ingestion.loader import one_line
 from ingestion.validation import defects, stage_sql
-from revops.duck import quote_ident
 
 
 def text_source(names: tuple[str, ...], rows: list[tuple[str | None, ...]]) -> str:
@@ -35,8 +35,8 @@ def test_stage_plan_has_no_join_so_row_order_is_kept(ent) -> None:
 
 def test_defects_use_only_invalid_reason_codes_and_cover_every_rule() -> None:
     codes = {d.code for e in ENTITIES for d in defects(e)}
-    assert codes == set(INVALID_REASONS)
-    assert set(INVALID_REASONS) < set(REASONS)
+    assert codes == set(INVALID_CODES)
+    assert set(INVALID_CODES) < set(REASON_BY_CODE)
     quotes = defects(entity("quotes"))
     rules = [(d.code, d.column) for d in quotes if d.code == "required_when"]
     assert rules == [

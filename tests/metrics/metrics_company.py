@@ -27,7 +27,7 @@ import csv
 from fractions import Fraction as F
 from pathlib import Path
 
-from ingestion.contract import entity
+from foundation.contract import entity
 
 AS_OF = "2025-06-30"
 MONTHS = ["2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01", "2025-05-01", "2025-06-01"]

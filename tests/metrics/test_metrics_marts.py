@@ -21,10 +21,11 @@ from fractions import Fraction as F
 from pathlib import Path
 
 import duckdb
-import metrics_company as co
 import pytest
 
+from foundation.settings import Settings
 from ingestion.loader import load_landing
+from tests.metrics import metrics_company as co
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -61,7 +62,7 @@ def run_dbt(args: list[str], warehouse: Path, target: Path) -> subprocess.Comple
 def build_company(tmp: Path, as_of: str) -> Path:
     landing = co.write_landing(tmp / "landing")
     warehouse = tmp / "warehouse.duckdb"
-    load_landing(warehouse, landing)
+    load_landing(Settings(landing, warehouse))
     result = run_dbt(["build", "--vars", f"{{as_of: '{as_of}'}}"], warehouse, tmp / "target")
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
     return warehouse

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from quality.quality_warehouse import build_clean_warehouse
 
 from expectations.runner import list_suites
 from orchestration.defs.quality import build_layer_checks
 from orchestration.defs.resources import WarehouseResource
+from tests.quality.quality_warehouse import build_clean_warehouse
 
 MARTS = [suite.table for suite in list_suites("marts")]
 

@@ -9,14 +9,18 @@ import sys
 import dagster as dg
 import pytest
 
-from ingestion.contract import ENTITIES
-from revops.settings import PROJECT_ROOT
+from foundation.contract import ENTITIES
+from foundation.settings import PROJECT_ROOT, Settings
+from orchestration.dbt.project import prepare_manifest
+from orchestration.defs.resources import WarehouseResource
 
 SNAPSHOT = PROJECT_ROOT / "tests" / "orchestration" / "asset_graph.snapshot.txt"
 
 
 @pytest.fixture(scope="module")
-def defs() -> dg.Definitions:
+def defs(tmp_path_factory: pytest.TempPathFactory) -> dg.Definitions:
+    folder = tmp_path_factory.mktemp("defs")
+    prepare_manifest(Settings(landing=folder / "landing", warehouse=folder / "w.duckdb"))
     from orchestration.definitions import defs
 
     return defs
@@ -72,16 +76,18 @@ def test_jobs_schedule_and_sensor(defs):
     assert sensor.job_name == "revops_pipeline"
 
 
-def test_sensor_requests_one_run_per_new_file(defs, tmp_path, monkeypatch):
+def test_sensor_requests_one_run_per_new_file(defs, tmp_path):
     landing = tmp_path / "landing"
     (landing / "invoices").mkdir(parents=True)
     (landing / "_manifest").mkdir()
     (landing / "_manifest" / "bad_rows.csv").write_text("not an entity file\n")
-    monkeypatch.setenv("REVOPS_LANDING", str(landing))
     sensor = defs.get_sensor_def("new_landing_files_sensor")
+    warehouse = WarehouseResource(landing_path=str(landing))
 
     def tick(cursor):
-        context = dg.build_sensor_context(cursor=cursor, definitions=defs)
+        context = dg.build_sensor_context(
+            cursor=cursor, definitions=defs, resources={"warehouse": warehouse}
+        )
         result = sensor(context)
         return result, context.cursor
 

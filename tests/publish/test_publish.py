@@ -11,8 +11,8 @@ import sys
 import duckdb
 import pytest
 
-from revops.publish import PublishError, publish
-from revops.settings import PROJECT_ROOT, Settings
+from foundation.settings import PROJECT_ROOT, Settings
+from serving.publish import PublishError, publish
 
 DUCKDB1 = PROJECT_ROOT / ".venv" / "duckdb1"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from quality_warehouse import build_clean_warehouse
+
+from tests.quality.quality_warehouse import build_clean_warehouse
 
 
 @pytest.fixture(scope="session")

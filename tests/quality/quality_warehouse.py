@@ -29,7 +29,7 @@ from typing import Any
 
 import duckdb
 
-from ingestion.contract import ENTITIES, LINEAGE_COLUMNS, Column
+from foundation.contract import ENTITIES, LINEAGE_COLUMNS, Column
 
 LOADED_AT = datetime(2024, 4, 1, 12, 0)
 

@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from quality_warehouse import query, run_sql
 
 from expectations import runner
 from expectations.runner import AUDIT_TABLE, SuiteResult, list_suites, validate
 from expectations.suites import GX_DIR
+from tests.quality.quality_warehouse import query, run_sql
 
 
 def _by_suite(results: list[SuiteResult]) -> dict[str, SuiteResult]:

@@ -13,7 +13,7 @@ from expectations.suites import (
     foreign_keys,
     revops_gx_build_raw_suites,
 )
-from ingestion.contract import ENTITIES, ENTITY_BY_NAME, LINEAGE_COLUMNS
+from foundation.contract import ENTITIES, ENTITY_BY_NAME, LINEAGE_COLUMNS
 
 
 def _committed() -> dict[Path, bytes]:

@@ -1,6 +1,6 @@
-from ingestion.contract import ENTITIES
-from revops.contract_docs import render_contract
-from revops.settings import PROJECT_ROOT
+from foundation.contract import ENTITIES
+from foundation.settings import PROJECT_ROOT
+from revops.generated_files import render_contract
 
 
 def test_generated_contract_doc_is_up_to_date():

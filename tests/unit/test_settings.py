@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from revops.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings
+from foundation.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings
 
 
 def test_defaults_when_nothing_is_set(monkeypatch):
@@ -25,4 +25,12 @@ def test_environment_overrides_defaults_and_arguments_override_environment(monke
     explicit = Settings.from_env(landing="here", warehouse="there/w.duckdb")
     assert explicit.landing == Path("here")
     assert explicit.warehouse == Path("there/w.duckdb")
-    assert explicit.env()["REVOPS_THREADS"] == "4"
+    assert explicit.threads == 4
+    assert explicit.dbt_vars()["revops_threads"] == 4
+
+
+def test_an_explicit_environment_is_read_instead_of_the_process_environment():
+    settings = Settings.from_env(environ={"REVOPS_WAREHOUSE": "/x/w.duckdb", "REVOPS_THREADS": "3"})
+    assert settings.warehouse == Path("/x/w.duckdb")
+    assert settings.threads == 3
+    assert settings.landing == Path(DEFAULT_LANDING)

@@ -3,7 +3,7 @@
 import dagster as dg
 import duckdb
 
-from ingestion.contract import ENTITIES, Entity
+from foundation.contract import ENTITIES, Entity
 from ingestion.loader import load_entity
 from orchestration.defs.resources import DUCKDB_POOL, TRANSIENT_RETRY, WarehouseResource
 
@@ -34,9 +34,7 @@ def build_raw_asset(entity: Entity) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         settings = warehouse.settings()
         try:
-            result = load_entity(
-                settings.warehouse, settings.landing, entity.name, batch_id=context.run_id
-            )
+            result = load_entity(settings, entity.name, batch_id=context.run_id)
         except duckdb.IOException as error:
             if _is_lock_error(error):
                 raise dg.RetryRequested(max_retries=3, seconds_to_wait=2) from error

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import dagster as dg
 
-from ingestion.contract import ENTITY_BY_NAME, FILE_EXTENSIONS
-from revops.settings import Settings
+from foundation.contract import ENTITIES
+from ingestion.readers import landing_files
+from orchestration.defs.resources import WarehouseResource
 
 
-def landing_files(settings: Settings) -> list[str]:
-    """Contract files under the landing folder, relative to it, in name order."""
-    if not settings.landing.is_dir():
-        return []
-    found = []
-    for folder in sorted(settings.landing.iterdir()):
-        if folder.name not in ENTITY_BY_NAME or not folder.is_dir():
-            continue
-        for path in sorted(folder.iterdir()):
-            if path.is_file() and path.name.endswith(FILE_EXTENSIONS):
-                found.append(f"{folder.name}/{path.name}")
-    return found
+def landing_file_names(landing: Path) -> list[str]:
+    """Every file the loader would read, relative to the landing folder, in name order."""
+    names = []
+    for entity in ENTITIES:
+        files, _ignored = landing_files(landing, entity.name)
+        names += [file.name for file in files]
+    return sorted(names)
 
 
 @dg.sensor(
@@ -30,9 +27,9 @@ def landing_files(settings: Settings) -> list[str]:
     description="Requests a full pipeline run when files appear in the landing folder; "
     "the cursor remembers the files already seen, so each file triggers once.",
 )
-def new_landing_files_sensor(context: dg.SensorEvaluationContext):
+def new_landing_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     seen = set(json.loads(context.cursor)) if context.cursor else set()
-    current = landing_files(Settings.from_env())
+    current = landing_file_names(warehouse.settings().landing)
     new = [name for name in current if name not in seen]
     if not new:
         return dg.SkipReason("no new files in the landing folder")

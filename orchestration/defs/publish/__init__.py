@@ -1,30 +1,20 @@
 """Publish domain: the serving database and Parquet copies for BI readers."""
 
-import json
-
 import dagster as dg
 
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
-from orchestration.defs.transform.project import dbt_project
-from revops.publish import publish
+from orchestration.defs.transform import revops_dbt_models
+from serving.publish import publish
 
-
-def mart_keys() -> list[dg.AssetKey]:
-    """Every dbt model built in the `marts` schema: what BI readers see."""
-    manifest = json.loads(dbt_project().manifest_path.read_text())
-    return sorted(
-        (
-            dg.AssetKey(["marts", node["name"]])
-            for node in manifest["nodes"].values()
-            if node["resource_type"] == "model" and node.get("schema") == "marts"
-        ),
-        key=lambda key: key.to_user_string(),
-    )
+MART_KEYS = sorted(
+    (key for key in revops_dbt_models.keys if key.path[0] == "marts"),
+    key=lambda key: key.to_user_string(),
+)
 
 
 @dg.asset(
     key=["serving", "marts"],
-    deps=mart_keys(),
+    deps=MART_KEYS,
     group_name="publish",
     kinds={"duckdb", "parquet"},
     pool=DUCKDB_POOL,

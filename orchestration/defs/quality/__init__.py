@@ -3,6 +3,7 @@
 import dagster as dg
 
 from expectations.runner import list_suites, validate
+from foundation.checks import can_block
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 
 LAYERS = ("raw", "staging", "marts")
@@ -23,7 +24,7 @@ def build_layer_checks(layer: str) -> dg.AssetChecksDefinition:
         dg.AssetCheckSpec(
             name=_check_name(suite.table),
             asset=dg.AssetKey([suite.schema, suite.table]),
-            blocking=suite.severity == "error",
+            blocking=can_block(suite.severity),
             description=f"Great Expectations suite {suite.name} (severity {suite.severity})",
         )
         for suite in suites
@@ -40,12 +41,7 @@ def build_layer_checks(layer: str) -> dg.AssetChecksDefinition:
         settings = warehouse.settings()
         selected = {key.name for key in context.selected_asset_check_keys}
         names = [s.name for s in suites if _check_name(s.table) in selected]
-        results = validate(
-            settings.warehouse,
-            suites=names,
-            run_id=context.run.run_id,
-            data_docs_dir=settings.data_docs_dir,
-        )
+        results = validate(settings, suites=names, run_id=context.run.run_id)
         for result in results:
             yield dg.AssetCheckResult(
                 asset_key=dg.AssetKey([result.schema, result.table]),
@@ -53,7 +49,7 @@ def build_layer_checks(layer: str) -> dg.AssetChecksDefinition:
                 passed=bool(result.success),
                 severity=(
                     dg.AssetCheckSeverity.ERROR
-                    if result.severity == "error"
+                    if can_block(result.severity)
                     else dg.AssetCheckSeverity.WARN
                 ),
                 metadata=result.as_metadata(),

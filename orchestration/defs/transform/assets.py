@@ -1,15 +1,14 @@
 """dbt models as Dagster assets, built with `dbt build`."""
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from orchestration.dbt.args import build_args, failed_nodes
+from orchestration.dbt.project import DBT_EXECUTABLE, dbt_project, manifest_path
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
-from orchestration.defs.transform.project import DBT_EXECUTABLE, dbt_project
-from revops.dbt_cli import build_args, failed_nodes
 
 
 class RevopsTranslator(DagsterDbtTranslator):
@@ -39,17 +38,16 @@ class DbtBuildConfig(dg.Config):
 
 
 def dbt_resource() -> DbtCliResource:
-    project = dbt_project()
     return DbtCliResource(
-        project_dir=project,
-        profiles_dir=str(project.profiles_dir),
+        project_dir=dbt_project,
+        profiles_dir=str(dbt_project.profiles_dir),
         dbt_executable=DBT_EXECUTABLE,
     )
 
 
 @dbt_assets(
-    manifest=dbt_project().manifest_path,
-    project=dbt_project(),
+    manifest=manifest_path(),
+    project=dbt_project,
     dagster_dbt_translator=RevopsTranslator(),
     pool=DUCKDB_POOL,
 )
@@ -59,10 +57,9 @@ def revops_dbt_models(
     warehouse: WarehouseResource,
     config: DbtBuildConfig,
 ):
-    # dbt runs as a child process and reads the warehouse path from the
-    # environment (profiles.yml), so the run's settings go there.
-    os.environ.update(warehouse.settings().env())
-    args = build_args(as_of=config.as_of, full_refresh=config.full_refresh)
+    # dbt runs as a child process; the warehouse path and limits reach its
+    # profile as --vars, from this run's settings.
+    args = build_args(warehouse.settings(), as_of=config.as_of, full_refresh=config.full_refresh)
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
     if not invocation.is_successful():

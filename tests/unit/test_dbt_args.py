@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import json
 
-from revops.dbt_cli import build_args, failed_nodes
+from foundation.settings import Settings
+from orchestration.dbt.args import build_args, dbt_vars, failed_nodes
 
 
-def test_build_args_leave_out_unit_tests_and_carry_the_run_knobs():
-    args = build_args(as_of="2025-06-30", full_refresh=True)
+def test_build_args_leave_out_unit_tests_and_carry_the_run_settings_and_knobs(tmp_path):
+    settings = Settings(
+        landing=tmp_path / "landing", warehouse=tmp_path / "wh" / "w.duckdb", threads=3
+    )
+    args = build_args(settings, as_of="2025-06-30", full_refresh=True)
     assert args[0] == "build"
     assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
-    assert json.loads(args[args.index("--vars") + 1]) == {"as_of": "2025-06-30"}
+    assert json.loads(args[args.index("--vars") + 1]) == {
+        "revops_warehouse": str(tmp_path / "wh" / "w.duckdb"),
+        "revops_threads": 3,
+        "revops_memory_limit": "8GB",
+        "as_of": "2025-06-30",
+    }
     assert args[-1] == "--full-refresh"
-    default = build_args()
+    default = build_args(settings)
     assert "--full-refresh" not in default
-    # No vars without an as-of date: the parsed manifest (no vars) stays valid.
-    assert "--vars" not in default
+    # The same vars as the parse (`prepare_manifest`) when no as-of date is given,
+    # so that dbt keeps the parsed manifest instead of parsing again.
+    assert json.loads(default[default.index("--vars") + 1]) == dbt_vars(settings)
+    assert dbt_vars(settings)["as_of"] == ""
 
 
 def test_failed_nodes_names_each_failing_node_with_the_first_line_of_its_message():

@@ -1,8 +1,12 @@
-"""Run settings, read from the environment with documented defaults.
+"""Run settings: where the landing folder and the warehouse are, and DuckDB's limits.
+
+A `Settings` is built once, at the edge (the `revops` command line, or the
+Dagster `WarehouseResource`), and passed down explicitly; nothing below reads
+the environment.
 
 | variable | default | meaning |
 |---|---|---|
-| REVOPS_LANDING | data/landing | landing folder (CONTRACT.md layout) |
+| REVOPS_LANDING | data/landing | landing folder (docs/landing-contract.md layout) |
 | REVOPS_WAREHOUSE | warehouse/revops.duckdb | the DuckDB warehouse file |
 | REVOPS_THREADS | 2 | DuckDB threads (and dbt threads) |
 | REVOPS_MEMORY_LIMIT | 8GB | DuckDB memory limit |
@@ -11,6 +15,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,13 +40,18 @@ class Settings:
         cls,
         landing: str | Path | None = None,
         warehouse: str | Path | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> Settings:
-        """Explicit arguments win over REVOPS_* variables, which win over defaults."""
+        """Explicit arguments win over REVOPS_* variables, which win over defaults.
+
+        Only the edges call this (the command line, the Dagster resource).
+        """
+        env = os.environ if environ is None else environ
         return cls(
-            landing=Path(landing or os.environ.get("REVOPS_LANDING") or DEFAULT_LANDING),
-            warehouse=Path(warehouse or os.environ.get("REVOPS_WAREHOUSE") or DEFAULT_WAREHOUSE),
-            threads=int(os.environ.get("REVOPS_THREADS") or DEFAULT_THREADS),
-            memory_limit=os.environ.get("REVOPS_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
+            landing=Path(landing or env.get("REVOPS_LANDING") or DEFAULT_LANDING),
+            warehouse=Path(warehouse or env.get("REVOPS_WAREHOUSE") or DEFAULT_WAREHOUSE),
+            threads=int(env.get("REVOPS_THREADS") or DEFAULT_THREADS),
+            memory_limit=env.get("REVOPS_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
         )
 
     @property
@@ -66,11 +76,11 @@ class Settings:
         """The DuckDB connection config these settings ask for."""
         return {"threads": self.threads, "memory_limit": self.memory_limit}
 
-    def env(self) -> dict[str, str]:
-        """The variables a child process (dbt) needs to see the same settings."""
+    def dbt_vars(self) -> dict[str, str | int]:
+        """What dbt's profile needs of these settings, passed as `--vars` (profiles.yml
+        reads them, falling back to the REVOPS_* variables for a hand-run dbt)."""
         return {
-            "REVOPS_LANDING": str(self.landing.resolve()),
-            "REVOPS_WAREHOUSE": str(self.warehouse.resolve()),
-            "REVOPS_THREADS": str(self.threads),
-            "REVOPS_MEMORY_LIMIT": self.memory_limit,
+            "revops_warehouse": str(self.warehouse.resolve()),
+            "revops_threads": self.threads,
+            "revops_memory_limit": self.memory_limit,
         }

@@ -1,4 +1,8 @@
-"""Opening the DuckDB warehouse with the configured threads and memory limit; quoting."""
+"""Opening the DuckDB warehouse with the configured threads and memory limit; quoting.
+
+Every path or value that reaches SQL text goes through `quote_ident` or
+`quote_literal` (or is a bound parameter).
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,21 @@ from pathlib import Path
 
 import duckdb
 
-from revops.settings import Settings
+from foundation.settings import Settings
 
 
 def connect(
     path: str | Path,
+    settings: Settings,
     *,
     read_only: bool = False,
-    settings: Settings | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open `path`; the parent folder is created for a writer.
+    """Open `path` (or `:memory:`) with `settings`' threads and memory limit.
 
-    A clear `duckdb.IOException` is raised when another process holds the
-    write lock; callers turn it into a one-line message.
+    The parent folder is created for a writer. A `duckdb.IOException` is raised
+    when another process holds the write lock; callers turn it into one line.
     """
-    config = (settings or Settings.from_env()).duckdb_config()
+    config = settings.duckdb_config()
     if str(path) == ":memory:":
         return duckdb.connect(":memory:", config=config)
     path = Path(path)

@@ -13,34 +13,21 @@ from collections.abc import Callable
 
 import numpy as np
 
+from foundation.contract import INVALID_CODES, REASON_BY_CODE, UNRESOLVED_CODES
+
 from . import params as P
 from .encode import NULL, UNPARSEABLE
 from .simulate import DAY, HOUR, I_OPEN, I_VOID, PAY_OK
 
-try:  # the ingestion helper owns the codes; fall back to the agreed list until it lands
-    from ingestion.contract import REASONS as _CONTRACT_REASONS  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the other room's progress
-    _CONTRACT_REASONS = None
-
-INVALID = ("missing_required", "unparseable", "out_of_range", "unknown_enum", "required_when")
-UNRESOLVED = (
-    "orphan_reference",
-    "missing_fx_rate",
-    "currency_mismatch",
-    "account_mismatch",
-    "total_mismatch",
-)
-REASON_CODES: tuple[str, ...] = (*INVALID, *UNRESOLVED)
-if _CONTRACT_REASONS is not None:
-    _known = set(_CONTRACT_REASONS)
-    _missing = [r for r in REASON_CODES if r not in _known]
-    if _missing:
-        raise ImportError(f"ingestion.contract.REASONS lacks the generator's codes {_missing}")
+# Every reason code of the contract, invalid ones first: the order the
+# injector rotates through (each at least once per run).
+REASON_CODES: tuple[str, ...] = (*INVALID_CODES, *UNRESOLVED_CODES)
 
 
 def kind_of(reason: str) -> tuple[str, str]:
     """(kind, expected fate) of a reason code."""
-    return ("invalid", "quarantined") if reason in INVALID else ("unresolved", "flagged")
+    known = REASON_BY_CODE[reason]
+    return known.kind, known.fate
 
 
 class Injector:

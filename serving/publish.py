@@ -13,8 +13,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from revops.duck import connect
-from revops.settings import Settings
+from foundation.checks import is_blocking
+from foundation.duck import connect, quote_ident, quote_literal
+from foundation.settings import Settings
 
 # DuckDB 1.x clients (inside many BI drivers) cannot open files written in the
 # 2.x format; the serving file is written in a format DuckDB 1.4+ reads.
@@ -42,8 +43,8 @@ class PublishResult:
 
 
 def blocking_failures(settings: Settings, run_id: str) -> list[str]:
-    """Error-severity validations that failed in this run (none: safe to publish)."""
-    with connect(settings.warehouse, read_only=True, settings=settings) as con:
+    """The check results of this run that block publishing (none: safe to publish)."""
+    with connect(settings.warehouse, settings, read_only=True) as con:
         exists = con.execute(
             "select count(*) from information_schema.tables "
             "where table_schema = 'audit' and table_name = 'validation_results'"
@@ -51,12 +52,15 @@ def blocking_failures(settings: Settings, run_id: str) -> list[str]:
         if not exists:
             return []
         rows = con.execute(
-            "select table_name, expectation from audit.validation_results "
-            "where run_id = ? and severity = 'error' and not success "
-            "order by table_name, expectation",
+            "select table_name, expectation, severity, success from audit.validation_results "
+            "where run_id = ? order by table_name, expectation",
             [run_id],
         ).fetchall()
-    return [f"{table}: {expectation}" for table, expectation in rows]
+    return [
+        f"{table}: {expectation}"
+        for table, expectation, severity, success in rows
+        if is_blocking(severity, success)
+    ]
 
 
 def publish(settings: Settings, *, run_id: str = "") -> PublishResult:
@@ -74,8 +78,8 @@ def publish(settings: Settings, *, run_id: str = "") -> PublishResult:
     result = PublishResult(serving=serving, parquet_dir=parquet_dir)
     written: list[tuple[Path, Path]] = []
     try:
-        with connect(":memory:", settings=settings) as con:
-            con.execute(f"attach '{settings.warehouse}' as warehouse (read_only)")
+        with connect(":memory:", settings) as con:
+            con.execute(f"attach {quote_literal(str(settings.warehouse))} as warehouse (read_only)")
             tables = [
                 row[0]
                 for row in con.execute(
@@ -88,17 +92,20 @@ def publish(settings: Settings, *, run_id: str = "") -> PublishResult:
             if not tables:
                 raise PublishError(f"nothing to publish: schema {MARTS_SCHEMA} has no tables")
             con.execute(
-                f"attach '{tmp_serving}' as serving (storage_version '{SERVING_STORAGE_VERSION}')"
+                f"attach {quote_literal(str(tmp_serving))} as serving "
+                f"(storage_version {quote_literal(SERVING_STORAGE_VERSION)})"
             )
             con.execute(f"create schema serving.{MARTS_SCHEMA}")
             for table in tables:
-                source = f"warehouse.{MARTS_SCHEMA}.{table}"
-                target = f"serving.{MARTS_SCHEMA}.{table}"
+                source = quote_ident("warehouse", MARTS_SCHEMA, table)
+                target = quote_ident("serving", MARTS_SCHEMA, table)
                 con.execute(f"create table {target} as select * from {source}")
                 result.tables[table] = con.execute(f"select count(*) from {target}").fetchone()[0]
                 final = parquet_dir / f"{table}.parquet"
                 tmp = final.with_name(final.name + suffix)
-                con.execute(f"copy {source} to '{tmp}' (format parquet, compression zstd)")
+                con.execute(
+                    f"copy {source} to {quote_literal(str(tmp))} (format parquet, compression zstd)"
+                )
                 written.append((tmp, final))
             con.execute("detach serving")
             con.execute("detach warehouse")

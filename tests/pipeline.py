@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from foundation.settings import Settings
 from orchestration.run import RunOutcome, run_job
-from revops.settings import Settings
 
 
 def run_pipeline(
@@ -31,7 +31,7 @@ def run_pipeline_outcome(
     job_name: str = "revops_pipeline",
 ) -> RunOutcome:
     """Same as run_pipeline, returning the outcome of a failed run instead of raising."""
-    settings = Settings.from_env(landing=landing, warehouse=warehouse)
+    settings = Settings(landing=Path(landing), warehouse=Path(warehouse))
     return run_job(
         settings,
         job_name=job_name,

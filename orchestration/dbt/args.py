@@ -11,19 +11,24 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from foundation.settings import Settings
+
 EXCLUDE_FROM_PRODUCTION = ("--exclude-resource-type", "unit_test")
 
 
-def build_args(as_of: str = "", full_refresh: bool = False) -> list[str]:
-    """`dbt build` arguments for one pipeline run (`as_of` empty: the latest event date).
+def dbt_vars(settings: Settings, as_of: str = "") -> dict[str, str | int]:
+    """The `--vars` of every dbt invocation: where the warehouse is and DuckDB's limits
+    (profiles.yml reads them), and the run's as-of date (empty: the latest event date).
 
-    `--vars` only when an as-of date is given: dbt re-parses the whole project
-    when the vars differ from those of the parsed manifest (made without vars),
-    which costs about 10 s at every run.
+    The manifest is parsed with the same vars (`prepare_manifest`): dbt re-parses the
+    whole project when the vars differ from those of the parsed manifest.
     """
-    args = ["build", *EXCLUDE_FROM_PRODUCTION]
-    if as_of:
-        args += ["--vars", json.dumps({"as_of": as_of})]
+    return {**settings.dbt_vars(), "as_of": as_of}
+
+
+def build_args(settings: Settings, as_of: str = "", full_refresh: bool = False) -> list[str]:
+    """`dbt build` arguments for one pipeline run."""
+    args = ["build", *EXCLUDE_FROM_PRODUCTION, "--vars", json.dumps(dbt_vars(settings, as_of))]
     if full_refresh:
         args.append("--full-refresh")
     return args

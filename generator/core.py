@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ingestion.contract import ENTITIES
-from ingestion.contract import entity as contract_entity
+from foundation.contract import ENTITIES
+from foundation.contract import entity as contract_entity
 
 from . import params as P
 from .badrows import Injector, kind_of

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ingestion.contract import entity as contract_entity
+from foundation.contract import entity as contract_entity
 
 from . import params as P
 

@@ -1,0 +1,50 @@
+{#
+    Generic tests generated from the contract registry into the staging YAML
+    (revops contract-sync): ranges and references of landing columns.
+
+    accepted_range(min_value, max_value, min_inclusive, max_inclusive): every
+    non-null value lies in the range (either bound may be none).
+
+    relationships_or_flagged(to, field, entity, key_column): every non-null
+    value is a `field` of `to`, or the row is flagged `orphan_reference` in
+    audit.flagged (a parent that has not arrived yet).
+#}
+{% test accepted_range(
+    model,
+    column_name,
+    min_value=none,
+    max_value=none,
+    min_inclusive=true,
+    max_inclusive=true
+) %}
+    select {{ column_name }}
+    from {{ model }}
+    where {{ column_name }} is not null
+        and (
+            false
+            {%- if min_value is not none %}
+            or not ({{ column_name }} {{ '>=' if min_inclusive else '>' }} {{ min_value }})
+            {%- endif %}
+            {%- if max_value is not none %}
+            or not ({{ column_name }} {{ '<=' if max_inclusive else '<' }} {{ max_value }})
+            {%- endif %}
+        )
+{% endtest %}
+
+{% test relationships_or_flagged(model, column_name, to, field, entity, key_column) %}
+    select
+        child.{{ key_column }},
+        child.{{ column_name }}
+    from {{ model }} as child
+    left join {{ to }} as parent
+        on child.{{ column_name }} = parent.{{ field }}
+    where child.{{ column_name }} is not null
+        and parent.{{ field }} is null
+        and not exists (
+            select 1
+            from {{ ref('flagged') }} as flagged
+            where flagged.entity = '{{ entity }}'
+                and flagged.record_key = child.{{ key_column }}
+                and flagged.reason = 'orphan_reference'
+        )
+{% endtest %}

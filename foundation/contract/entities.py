@@ -1,0 +1,486 @@
+"""The landing contract's entities: the one definition of the project's input.
+
+The loader enforces these columns, types and rules; the dbt sources and the
+staging tests, the raw and staging GX suites and `docs/landing-contract.md`
+are generated from them (`revops contract-sync`); the sample-company
+generator draws its enum values from them. Add an entity or a column here,
+run `make generate`, and every one of those follows.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from foundation.contract.model import Column, Entity, RowRule
+
+ZERO = Decimal(0)
+
+UPDATED_AT = Column(
+    "updated_at",
+    "timestamp",
+    required=True,
+    description="Version time of the row; the greatest wins.",
+)
+IS_DELETED = Column(
+    "is_deleted",
+    "bool",
+    description="True on the winning version removes the row from staging on.",
+    in_staging=False,
+)
+CURRENCY = Column(
+    "currency", "currency", required=True, description="ISO 4217 currency of the row's amounts."
+)
+OWNER_REP_ID = Column(
+    "owner_rep_id",
+    "str",
+    description="Sales rep id (there is no rep entity: the id is the rep).",
+)
+FIRST_OF_MONTH = "extract(day from month) = 1"
+
+PRODUCTS = Entity(
+    "products",
+    key=("product_id",),
+    description="What is sold: recurring subscriptions and one-time services.",
+    columns=(
+        Column("product_id", "str", required=True, description="Product key."),
+        Column("sku", "str", description="Stock keeping unit."),
+        Column(
+            "name",
+            "str",
+            required=True,
+            description="Product name.",
+            staging_name="product_name",
+        ),
+        Column("family", "str", description="Product line, e.g. platform, add_on, services."),
+        Column(
+            "pricing_model",
+            "str",
+            required=True,
+            description="How the product is priced.",
+            enum=("recurring", "one_time"),
+        ),
+        Column(
+            "billing_interval_months",
+            "int",
+            description="Billing interval of a recurring product; null for one-time.",
+            enum=("1", "3", "6", "12"),
+        ),
+        Column(
+            "list_price",
+            "decimal",
+            required=True,
+            description="Price per unit per month (recurring) or per unit (one-time).",
+            min_value=ZERO,
+        ),
+        Column(
+            "currency", "currency", required=True, description="ISO 4217 currency of list_price."
+        ),
+        Column("is_active", "bool", description="Whether the product is sold."),
+        UPDATED_AT,
+        IS_DELETED,
+    ),
+)
+
+ACCOUNTS = Entity(
+    "accounts",
+    key=("account_id",),
+    description="Customers and prospects.",
+    columns=(
+        Column("account_id", "str", required=True, description="Account key."),
+        Column(
+            "name",
+            "str",
+            required=True,
+            description="Account name; personal data.",
+            sensitive=True,
+            staging_name="account_name",
+        ),
+        Column(
+            "email", "str", description="Billing contact e-mail; personal data.", sensitive=True
+        ),
+        Column("industry", "str", description="Industry of the account."),
+        Column(
+            "segment",
+            "str",
+            description="Customer segment.",
+            enum=("smb", "mid_market", "enterprise"),
+        ),
+        Column("country", "country", description="ISO 3166-1 alpha-2 country code."),
+        Column(
+            "owner_rep_id",
+            "str",
+            description="Sales rep who owns the account (the id is the rep).",
+        ),
+        Column(
+            "acquisition_channel",
+            "str",
+            description="How the account was acquired, e.g. inbound, outbound, partner, "
+            "paid_search.",
+        ),
+        Column(
+            "created_at",
+            "timestamp",
+            required=True,
+            description="Creation time.",
+            utc_date="created_date",
+        ),
+        UPDATED_AT,
+        IS_DELETED,
+    ),
+)
+
+QUOTES = Entity(
+    "quotes",
+    key=("quote_id",),
+    description="Quotes (CPQ); an accepted quote is a contract.",
+    columns=(
+        Column("quote_id", "str", required=True, description="Quote key."),
+        Column(
+            "account_id",
+            "str",
+            required=True,
+            description="The account quoted.",
+            references="accounts",
+        ),
+        OWNER_REP_ID,
+        Column(
+            "quote_type", "str", description="Kind of deal.", enum=("new", "renewal", "expansion")
+        ),
+        Column(
+            "status",
+            "str",
+            required=True,
+            description="Quote status.",
+            enum=("draft", "sent", "accepted", "rejected", "expired"),
+            staging_name="quote_status",
+        ),
+        CURRENCY,
+        Column(
+            "created_at",
+            "timestamp",
+            required=True,
+            description="Creation time.",
+            utc_date="created_date",
+        ),
+        Column(
+            "sent_at",
+            "timestamp",
+            description="Time the quote was sent.",
+            utc_date="sent_date",
+        ),
+        Column(
+            "decided_at",
+            "timestamp",
+            description="Time the quote was accepted, rejected or expired; required then.",
+            utc_date="decided_date",
+        ),
+        Column(
+            "contract_start_date",
+            "date",
+            description="First day of the contract; required when accepted.",
+        ),
+        Column(
+            "term_months",
+            "int",
+            description="Contract length in months; required when accepted.",
+            min_value=Decimal(1),
+        ),
+        UPDATED_AT,
+        IS_DELETED,
+    ),
+    row_rules=(
+        RowRule(
+            "required_when",
+            "decided_at",
+            "status not in ('accepted', 'rejected', 'expired') or decided_at is not null",
+        ),
+        RowRule(
+            "required_when",
+            "contract_start_date",
+            "status <> 'accepted' or contract_start_date is not null",
+        ),
+        RowRule("required_when", "term_months", "status <> 'accepted' or term_months is not null"),
+    ),
+)
+
+QUOTE_LINES = Entity(
+    "quote_lines",
+    key=("quote_line_id",),
+    description="Lines of quotes: product, quantity, price, discount.",
+    columns=(
+        Column("quote_line_id", "str", required=True, description="Quote line key."),
+        Column(
+            "quote_id",
+            "str",
+            required=True,
+            description="The quote the line belongs to.",
+            references="quotes",
+        ),
+        Column(
+            "product_id",
+            "str",
+            required=True,
+            description="The product quoted.",
+            references="products",
+        ),
+        Column(
+            "quantity",
+            "decimal",
+            required=True,
+            description="Units quoted.",
+            min_value=ZERO,
+            min_inclusive=False,
+        ),
+        Column(
+            "unit_price",
+            "decimal",
+            required=True,
+            description="Price per unit per month (recurring) or per unit (one-time), "
+            "in the quote's currency.",
+            min_value=ZERO,
+        ),
+        Column(
+            "discount_pct",
+            "decimal",
+            description="Discount in percent; null = 0.",
+            min_value=ZERO,
+            max_value=Decimal(100),
+            max_inclusive=False,
+        ),
+        UPDATED_AT,
+        IS_DELETED,
+    ),
+)
+
+INVOICES = Entity(
+    "invoices",
+    key=("invoice_id",),
+    description="Invoices (billing).",
+    columns=(
+        Column("invoice_id", "str", required=True, description="Invoice key."),
+        Column("invoice_number", "str", description="Human invoice number."),
+        Column(
+            "account_id",
+            "str",
+            required=True,
+            description="The account billed.",
+            references="accounts",
+        ),
+        Column(
+            "quote_id",
+            "str",
+            description="The contract billed; null for ad-hoc invoices.",
+            references="quotes",
+        ),
+        Column(
+            "status",
+            "str",
+            required=True,
+            description="Invoice status.",
+            enum=("draft", "open", "paid", "void", "uncollectible"),
+            staging_name="invoice_status",
+        ),
+        CURRENCY,
+        Column(
+            "issued_at",
+            "date",
+            description="Date the invoice was issued; required unless draft.",
+            staging_name="issued_date",
+        ),
+        Column(
+            "due_at",
+            "date",
+            description="Date the invoice is due; on or after issued_at.",
+            staging_name="due_date",
+        ),
+        Column(
+            "total_amount",
+            "decimal",
+            required=True,
+            description="Invoice total in its currency; equals the sum of its lines' amount.",
+        ),
+        UPDATED_AT,
+        IS_DELETED,
+    ),
+    row_rules=(
+        RowRule("required_when", "issued_at", "status = 'draft' or issued_at is not null"),
+        RowRule(
+            "out_of_range",
+            "due_at",
+            "due_at is null or issued_at is null or due_at >= issued_at",
+        ),
+    ),
+)
+
+INVOICE_LINES = Entity(
+    "invoice_lines",
+    key=("invoice_line_id",),
+    description="Invoice lines with service periods; negative amounts are credits.",
+    columns=(
+        Column("invoice_line_id", "str", required=True, description="Invoice line key."),
+        Column(
+            "invoice_id",
+            "str",
+            required=True,
+            description="The invoice the line belongs to.",
+            references="invoices",
+        ),
+        Column(
+            "product_id",
+            "str",
+            required=True,
+            description="The product billed.",
+            references="products",
+        ),
+        Column("description", "str", description="Line description."),
+        Column("quantity", "decimal", description="Units billed."),
+        Column("unit_amount", "decimal", description="Unit amount in the invoice's currency."),
+        Column(
+            "amount",
+            "decimal",
+            required=True,
+            description="Line total in the invoice's currency; negative for credits.",
+        ),
+        Column(
+            "period_start",
+            "date",
+            description="Service period start (inclusive); required for recurring products.",
+        ),
+        Column(
+            "period_end",
+            "date",
+            description="Service period end (exclusive); after period_start.",
+        ),
+        UPDATED_AT,
+        IS_DELETED,
+    ),
+    row_rules=(
+        RowRule(
+            "out_of_range",
+            "period_end",
+            "period_end is null or period_start is null or period_end > period_start",
+        ),
+    ),
+)
+
+PAYMENTS = Entity(
+    "payments",
+    key=("payment_id",),
+    description="Payments received against invoices.",
+    columns=(
+        Column("payment_id", "str", required=True, description="Payment key."),
+        Column(
+            "invoice_id",
+            "str",
+            required=True,
+            description="The invoice paid.",
+            references="invoices",
+        ),
+        Column(
+            "account_id",
+            "str",
+            description="The paying account; must match the invoice's when given.",
+            references="accounts",
+        ),
+        Column(
+            "amount",
+            "decimal",
+            required=True,
+            description="Amount paid in the payment's currency.",
+            min_value=ZERO,
+            min_inclusive=False,
+        ),
+        Column(
+            "currency",
+            "currency",
+            required=True,
+            description="ISO 4217 currency of the amount; must equal the invoice's.",
+        ),
+        Column(
+            "received_at",
+            "timestamp",
+            required=True,
+            description="Time the payment was received.",
+            utc_date="received_date",
+        ),
+        Column(
+            "method",
+            "str",
+            description="Payment method.",
+            enum=("card", "ach", "wire", "check", "other"),
+        ),
+        Column(
+            "status",
+            "str",
+            required=True,
+            description="Payment status; a refunded payment counts as not received.",
+            enum=("succeeded", "failed", "refunded"),
+            staging_name="payment_status",
+        ),
+        UPDATED_AT,
+        IS_DELETED,
+    ),
+)
+
+FX_RATES = Entity(
+    "fx_rates",
+    key=("currency", "rate_date"),
+    reference=True,
+    description="Daily or monthly FX rates to USD (USD needs no row).",
+    columns=(
+        Column("currency", "currency", required=True, description="ISO 4217 currency code."),
+        Column("rate_date", "date", required=True, description="Date the rate applies from."),
+        Column(
+            "usd_per_unit",
+            "decimal",
+            required=True,
+            description="US dollars per unit of the currency on rate_date.",
+            min_value=ZERO,
+            min_inclusive=False,
+        ),
+    ),
+)
+
+SALES_TARGETS = Entity(
+    "sales_targets",
+    key=("owner_rep_id", "month"),
+    reference=True,
+    description="Monthly sales targets per rep, in USD.",
+    columns=(
+        Column("owner_rep_id", "str", required=True, description="Sales rep id."),
+        Column("month", "date", required=True, description="First day of the month."),
+        Column(
+            "target_amount_usd",
+            "decimal",
+            required=True,
+            description="Sales target of the rep for the month, USD.",
+        ),
+    ),
+    row_rules=(RowRule("out_of_range", "month", FIRST_OF_MONTH),),
+)
+
+MARKETING_SPEND = Entity(
+    "marketing_spend",
+    key=("month", "channel"),
+    reference=True,
+    description="Marketing spend per month and channel, in USD.",
+    columns=(
+        Column("month", "date", required=True, description="First day of the month."),
+        Column("channel", "str", required=True, description="Marketing channel."),
+        Column("amount_usd", "decimal", required=True, description="Amount spent, USD."),
+    ),
+    row_rules=(RowRule("out_of_range", "month", FIRST_OF_MONTH),),
+)
+
+ENTITIES: tuple[Entity, ...] = (
+    PRODUCTS,
+    ACCOUNTS,
+    QUOTES,
+    QUOTE_LINES,
+    INVOICES,
+    INVOICE_LINES,
+    PAYMENTS,
+    FX_RATES,
+    SALES_TARGETS,
+    MARKETING_SPEND,
+)

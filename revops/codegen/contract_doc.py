@@ -1,0 +1,138 @@
+"""`docs/landing-contract.md`: the landing contract for the people who export data."""
+
+from __future__ import annotations
+
+from foundation.contract import (
+    ENTITIES,
+    FILE_EXTENSIONS,
+    LINEAGE_COLUMNS,
+    REASONS,
+    TYPE_EXPECTATIONS,
+    Column,
+    Entity,
+)
+
+INTRO = """# Landing contract
+
+<!-- Generated from foundation/contract/ by `revops contract-sync`; do not edit by hand. -->
+
+The project's input interface: what a user (or an export job of their CRM, CPQ,
+billing and ERP tools) drops into the landing folder. The loader enforces
+exactly this; it changes only by adding optional columns or entities.
+
+## Layout
+
+```
+<landing>/<entity>/<any-name>.<ext>      ext: {exts}
+```
+
+- One folder per entity (names below); any number of files per folder,
+  loaded in name order. The extension's case does not matter; names that
+  start with `.` or `_` (such as `_manifest/`) are not landing data, and
+  other extensions are reported and skipped.
+- CSV: UTF-8 (a BOM is tolerated), a header row, comma separator, RFC 4180
+  quoting (quoted commas and newlines allowed), empty field = null.
+  `.csv.gz` is a gzipped CSV.
+- JSON: JSON Lines (`.jsonl`, one object per line) or one JSON array (`.json`).
+- A landed file is immutable. Loading the same content again (same SHA-256)
+  is a no-op. A later file may carry new versions of existing rows.
+- Header names are matched case-insensitively after trimming. Unknown extra
+  columns are kept in raw as text and reported as schema drift; a missing
+  required column rejects the whole file, with a message naming the file and
+  the columns.
+
+## Versions and deletes
+
+Every entity except the reference entities has `updated_at`. Several versions
+of one key may arrive, in one file or across files: the version with the
+greatest `updated_at` wins; ties go to the later file (in name order), then
+the later row. `is_deleted = true` on the winning version removes the row
+from staging onward (it stays in raw).
+
+Reference entities have no `updated_at`: a later file replaces earlier rows
+with the same key (the later file, then the later row, wins). They are
+optional: a landing without them still loads, and the metrics that need them
+are null.
+
+## Types
+
+| type | a value must be |
+|---|---|
+{types}
+
+R = required (a null or empty value is a bad row). Key = primary key.
+"""
+
+BAD_ROWS = """## Bad rows
+
+Nothing is silently dropped and nothing bad is silently loaded. There are two
+kinds of bad rows:
+
+1. **Invalid** rows, decided from the row alone (a null required field, an
+   unparseable value, a value out of range, an unknown enum value, a broken
+   row rule): they go to `audit.quarantine` with the file, the row number,
+   the reason code and a message naming the column and value, and never
+   reach staging.
+2. **Unresolved or inconsistent** rows, decided against other rows (a
+   reference to a key that has not arrived, an amount without an FX rate on
+   or before its date, a payment whose currency or account differs from its
+   invoice's, an invoice whose total differs from the sum of its lines by
+   more than 0.01): they are kept, listed in `audit.flagged` with the reason,
+   left out of the marts while flagged, and used as soon as later data
+   resolves them.
+
+| reason code | kind | what it means |
+|---|---|---|
+{reasons}
+
+Every file is counted in `audit.load_files`, and for every loaded file
+`rows_in_file = rows_loaded + rows_quarantined`. A file that cannot be read
+at all (missing required column, bad encoding, malformed CSV) is recorded as
+`rejected` with the file, line and reason; the other files still load.
+
+## Lineage columns added in raw
+
+{lineage}
+"""
+
+
+def _rule(column: Column) -> str:
+    parts = []
+    if column.enum:
+        parts.append("one of " + ", ".join(f"`{value}`" for value in column.enum))
+    if column.has_range:
+        parts.append(column.range_text())
+    if column.references:
+        parts.append(f"-> `{column.references}`")
+    if column.sensitive:
+        parts.append("personal data")
+    return "; ".join(parts)
+
+
+def _entity_section(entity: Entity) -> list[str]:
+    kind = " (reference entity)" if entity.reference else ""
+    lines = [f"### {entity.name}{kind}", "", entity.description, ""]
+    lines += [f"Key: `{', '.join(entity.key)}`", ""]
+    lines += ["| column | type | R | rule | meaning |", "|---|---|---|---|---|"]
+    for col in entity.columns:
+        required = "R" if col.required else ""
+        lines.append(f"| {col.name} | {col.type} | {required} | {_rule(col)} | {col.description} |")
+    if entity.row_rules:
+        lines += ["", "Row rules (a row breaking one is quarantined with the code shown):", ""]
+        lines += [f"- `{r.column}` ({r.code}): `{r.predicate}`" for r in entity.row_rules]
+    return [*lines, ""]
+
+
+def render_contract_doc() -> str:
+    types = "\n".join(f"| `{name}` | {text} |" for name, text in TYPE_EXPECTATIONS.items())
+    lines = [
+        INTRO.format(exts=", ".join(f"`{e}`" for e in FILE_EXTENSIONS), types=types),
+        "## Entities",
+        "",
+    ]
+    for entity in ENTITIES:
+        lines += _entity_section(entity)
+    reasons = "\n".join(f"| `{r.code}` | {r.kind} ({r.fate}) | {r.description} |" for r in REASONS)
+    lineage = "\n".join(f"- `{name}` ({sql_type})" for name, sql_type in LINEAGE_COLUMNS.items())
+    lines.append(BAD_ROWS.format(reasons=reasons, lineage=lineage))
+    return "\n".join(lines).rstrip("\n") + "\n"

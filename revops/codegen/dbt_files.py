@@ -1,0 +1,208 @@
+"""The dbt files generated from the contract registry.
+
+- `models/staging/_sources.yml`: the raw tables as dbt sources, with column
+  docs, personal-data meta and freshness.
+- `models/staging/_staging__models.yml`: every `stg_<entity>` model with its
+  docs and the tests the contract implies (keys unique and not null, required
+  columns not null, enums, ranges, references resolved or flagged).
+- `seeds/reason_codes.csv`: the bad-row reason codes, so that dbt can test
+  the codes it writes into `audit.flagged` against the registry.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import yaml
+
+from foundation.contract import (
+    ENTITIES,
+    LINEAGE_COLUMNS,
+    REASONS,
+    Column,
+    Entity,
+    entity,
+    foreign_keys,
+)
+
+HEADER = "# Generated from foundation/contract/ by `revops contract-sync`; do not edit by hand.\n"
+FRESHNESS = {
+    "warn_after": {"count": 1, "period": "day"},
+    "error_after": {"count": 7, "period": "day"},
+}
+STAGING_LINEAGE_DOCS = {
+    "_file_name": "Landing file of the winning version, relative to the landing folder.",
+    "_row_number": "1-based data row of the winning version within its file.",
+    "_loaded_at": "Load time of the winning version (UTC).",
+    "_batch_id": "Loader batch of the winning version.",
+}
+RAW_LINEAGE_DOCS = {
+    "_file_name": "Landing file of the row, relative to the landing folder.",
+    "_row_number": "1-based data row within its file.",
+    "_loaded_at": "Time the loader wrote the row (UTC).",
+    "_batch_id": "Loader batch (the Dagster run id in the pipeline).",
+}
+
+
+class _Dumper(yaml.SafeDumper):
+    """Plain block YAML: no anchors, lists indented under their key."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _dump(document: dict[str, Any]) -> str:
+    return HEADER + yaml.dump(
+        document, Dumper=_Dumper, sort_keys=False, width=100, allow_unicode=True
+    )
+
+
+def _sensitive(column: Column) -> dict[str, Any]:
+    return {"config": {"meta": {"sensitive": True}}} if column.sensitive else {}
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def _source_table(ent: Entity) -> dict[str, Any]:
+    columns = [{"name": c.name, "description": c.description, **_sensitive(c)} for c in ent.columns]
+    columns += [{"name": name, "description": RAW_LINEAGE_DOCS[name]} for name in LINEAGE_COLUMNS]
+    return {
+        "name": ent.name,
+        "description": f"{ent.description} Key: {', '.join(ent.key)}.",
+        "columns": columns,
+    }
+
+
+def render_sources() -> str:
+    source = {
+        "name": "raw",
+        "description": (
+            "The raw layer written by the loader (ingestion/): every version of every row of "
+            "the landing files, typed per the contract (docs/landing-contract.md), with the "
+            "lineage columns _file_name, _row_number, _loaded_at and _batch_id. Rows are "
+            "appended, never updated."
+        ),
+        "schema": "raw",
+        "config": {"loaded_at_field": "_loaded_at", "freshness": FRESHNESS},
+        "tables": [_source_table(ent) for ent in ENTITIES],
+    }
+    return _dump({"version": 2, "sources": [source]})
+
+
+# --------------------------------------------------------------------------- staging
+
+
+def _grain(ent: Entity) -> str:
+    key = ", ".join(ent.key)
+    if ent.reference:
+        return (
+            f"Grain: one row per {key}: the latest row (the later file, then the later row "
+            "wins; reference entities have no updated_at)."
+        )
+    return (
+        f"Grain: one row per {key}: the latest version (greatest updated_at, ties to the "
+        "later file, then the later row), deleted rows removed."
+    )
+
+
+def _enum_test(column: Column) -> dict[str, Any]:
+    if column.type == "int":
+        values: list[Any] = [int(v) for v in column.enum or ()]
+        return {"accepted_values": {"arguments": {"values": values, "quote": False}}}
+    return {"accepted_values": {"arguments": {"values": list(column.enum or ())}}}
+
+
+def _range_test(column: Column) -> dict[str, Any]:
+    arguments: dict[str, Any] = {}
+    if column.min_value is not None:
+        arguments["min_value"] = int(column.min_value)
+        arguments["min_inclusive"] = column.min_inclusive
+    if column.max_value is not None:
+        arguments["max_value"] = int(column.max_value)
+        arguments["max_inclusive"] = column.max_inclusive
+    return {"accepted_range": {"arguments": arguments}}
+
+
+def _column_tests(ent: Entity, column: Column) -> list[Any]:
+    tests: list[Any] = []
+    if ent.key == (column.name,):
+        tests.append("unique")
+    if column.required or column.name in ent.key:
+        tests.append("not_null")
+    if column.enum:
+        tests.append(_enum_test(column))
+    if column.has_range:
+        tests.append(_range_test(column))
+    for reference in foreign_keys(ent):
+        if reference.column == column.name:
+            parent = entity(reference.parent)
+            tests.append(
+                {
+                    "relationships_or_flagged": {
+                        "arguments": {
+                            "to": f"ref('{parent.staging_model}')",
+                            "field": parent.column(reference.parent_column).staged_as,
+                            "entity": ent.name,
+                            "key_column": ent.column(ent.key[0]).staged_as,
+                        }
+                    }
+                }
+            )
+    return tests
+
+
+def _staged_column(ent: Entity, column: Column) -> list[dict[str, Any]]:
+    description = column.description
+    if column.staging_name:
+        description = f"{description.rstrip('.')} (landing column `{column.name}`)."
+    doc: dict[str, Any] = {"name": column.staged_as, "description": description}
+    doc.update(_sensitive(column))
+    tests = _column_tests(ent, column)
+    if tests:
+        doc["data_tests"] = tests
+    docs = [doc]
+    if column.utc_date:
+        docs.append({"name": column.utc_date, "description": f"UTC date of {column.staged_as}."})
+    return docs
+
+
+def _staging_model(ent: Entity) -> dict[str, Any]:
+    model: dict[str, Any] = {
+        "name": ent.staging_model,
+        "description": (
+            f"{ent.description} {_grain(ent)} Typed and renamed; timestamps in UTC without zone."
+        ),
+    }
+    if len(ent.key) > 1:
+        combination = [ent.column(name).staged_as for name in ent.key]
+        model["data_tests"] = [
+            {"unique_combination_of_columns": {"arguments": {"combination": combination}}}
+        ]
+    columns = [doc for column in ent.staged_columns for doc in _staged_column(ent, column)]
+    columns += [
+        {"name": name, "description": STAGING_LINEAGE_DOCS[name]} for name in LINEAGE_COLUMNS
+    ]
+    model["columns"] = columns
+    return model
+
+
+def render_staging_models() -> str:
+    return _dump({"version": 2, "models": [_staging_model(ent) for ent in ENTITIES]})
+
+
+# --------------------------------------------------------------------------- seeds
+
+
+def render_reason_codes() -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["reason_code", "kind", "fate", "description"])
+    for reason in REASONS:
+        writer.writerow([reason.code, reason.kind, reason.fate, reason.description])
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""Publishing the marts for BI readers: the serving database and Parquet files."""
