@@ -12,7 +12,7 @@ export REVOPS_WAREHOUSE ?= warehouse/revops.duckdb
 export DBT_PROFILES_DIR ?= $(CURDIR)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install demo test lint format clean bench dev docs lock
+.PHONY: install demo test lint format clean bench dev generate lock
 
 install: $(STAMP) ## Create .venv with the locked dependencies (idempotent)
 
@@ -34,10 +34,11 @@ test: $(STAMP) ## Run the whole test suite
 	@mkdir -p $(DAGSTER_HOME)
 	@$(BIN)/pytest
 
-lint: $(STAMP) ## ruff for Python, sqlfluff for SQL
+lint: $(STAMP) ## ruff for Python, sqlfluff for SQL, generated files up to date
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/sqlfluff lint dbt_project --processes 2
+	@$(BIN)/revops contract-sync --check
 
 format: $(STAMP)
 	@$(BIN)/ruff check --fix .
@@ -48,8 +49,8 @@ dev: $(STAMP) ## Dagster UI with the asset graph
 	@mkdir -p $(DAGSTER_HOME)
 	@$(BIN)/dagster dev
 
-docs: $(STAMP) ## Regenerate docs/landing-contract.md from ingestion/contract.py
-	@$(BIN)/revops contract-docs --out docs/landing-contract.md
+generate: $(STAMP) ## Rewrite the files generated from the contract registry (foundation/contract/)
+	@$(BIN)/revops contract-sync
 
 lock: ## Re-resolve requirements.lock from pyproject.toml (needs the registry)
 	@$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements.lock

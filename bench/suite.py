@@ -90,7 +90,7 @@ def run_scale(accounts: int, work: Path, months: int = MONTHS) -> dict:
         "dbt_baseline",
         {"warehouse": str(wh), "target": target, "copy": str(work / "baseline" / "dbt.duckdb")},
     )
-    st["gx"] = run_stage("gx", {"warehouse": str(wh), "docs": str(work / "data_docs")})
+    st["gx"] = run_stage("gx", {"warehouse": str(wh)})
     st["incremental"] = run_stage(
         "incremental", {"warehouse": str(wh), "landing": str(extra), "target": target}
     )

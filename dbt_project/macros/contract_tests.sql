@@ -17,17 +17,15 @@
     min_inclusive=true,
     max_inclusive=true
 ) %}
+{#- A missing bound compares with null, which never selects a row. -#}
+{%- set low = 'null' if min_value is none else min_value -%}
+{%- set high = 'null' if max_value is none else max_value %}
     select {{ column_name }}
     from {{ model }}
     where {{ column_name }} is not null
         and (
-            false
-            {%- if min_value is not none %}
-            or not ({{ column_name }} {{ '>=' if min_inclusive else '>' }} {{ min_value }})
-            {%- endif %}
-            {%- if max_value is not none %}
-            or not ({{ column_name }} {{ '<=' if max_inclusive else '<' }} {{ max_value }})
-            {%- endif %}
+            {{ column_name }} {{ '<' if min_inclusive else '<=' }} {{ low }}
+            or {{ column_name }} {{ '>' if max_inclusive else '>=' }} {{ high }}
         )
 {% endtest %}
 

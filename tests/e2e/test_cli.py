@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import fcntl
 import os
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 from foundation.settings import PROJECT_ROOT
 
 REVOPS = [sys.executable, "-m", "revops.cli"]
-COMMANDS = ["generate", "run", "demo", "kpis", "contract-docs"]
+COMMANDS = ["generate", "run", "demo", "kpis", "contract-sync"]
 
 
 def revops(*args: str, env: dict[str, str] | None = None, cwd: Path = PROJECT_ROOT):
@@ -63,18 +64,55 @@ def test_second_run_on_a_locked_warehouse_exits_1(tmp_path, small_company):
     assert not warehouse.exists(), "a locked-out run must not touch the warehouse"
 
 
+def _rows_in_landing(landing: Path, entity: str) -> int:
+    total = 0
+    for path in sorted((landing / entity).glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            total += sum(1 for _ in csv.reader(handle)) - 1  # minus the header
+    return total
+
+
+def _expected_kpi_lines(serving: Path) -> list[str]:
+    """The summary's lines, formatted here from the published row (not by revops.kpi)."""
+    with duckdb.connect(str(serving), read_only=True) as con:
+        month, mrr, arr, active, nrr, nrr_12m, bookings, dso = con.execute(
+            "select strftime(month, '%Y-%m'), mrr, arr, active_customers, net_mrr_retention,"
+            " nrr_12m, bookings_tcv, dso from marts.metrics_monthly order by month desc limit 1"
+        ).fetchone()
+
+    def pct(value):
+        return "n/a" if value is None else f"{value * 100:.1f}%"
+
+    return [
+        f"RevOps KPIs, {month}",
+        f"MRR ${mrr:,.2f}",
+        f"ARR ${arr:,.2f}",
+        f"Active customers {active:,}",
+        f"NRR (month) {pct(nrr)}",
+        f"NRR (12 months) {pct(nrr_12m)}",
+        f"Bookings (TCV) ${bookings:,.2f}",
+        f"DSO (days) {'n/a' if dso is None else f'{dso:.1f}'}",
+    ]
+
+
 def test_run_then_rerun_is_idempotent_and_prints_kpis(tmp_path, small_company):
     warehouse = tmp_path / "wh" / "revops.duckdb"
     env = {"REVOPS_LANDING": str(small_company), "REVOPS_WAREHOUSE": str(warehouse)}
     first = revops("run", env=env)
     assert first.returncode == 0, first.stderr
     assert "revops_dbt_models" in first.stderr, "each step's progress is shown"
+    files = sorted(p for p in small_company.rglob("*.csv") if not p.parts[-2].startswith("_"))
+    invoice_rows = _rows_in_landing(small_company, "invoices")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         counts = con.execute(
             "select count(*), sum(rows_loaded), sum(rows_quarantined) from audit.load_files"
         ).fetchone()
         raw_invoices = con.execute("select count(*) from raw.invoices").fetchone()[0]
-    assert counts[0] > 0 and raw_invoices > 0
+    # The small company has no bad rows: every file loaded whole, once.
+    entities = sorted({f.parent.name for f in files})
+    rows_in_files = sum(_rows_in_landing(small_company, name) for name in entities)
+    assert counts == (len(files), rows_in_files, 0)
+    assert raw_invoices == invoice_rows
     second = revops("run", env=env)
     assert second.returncode == 0, second.stderr
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -87,6 +125,7 @@ def test_run_then_rerun_is_idempotent_and_prints_kpis(tmp_path, small_company):
         assert con.execute("select count(*) from raw.invoices").fetchone()[0] == raw_invoices
     kpis = revops("kpis", env=env)
     assert kpis.returncode == 0, kpis.stderr
-    for label in ("MRR", "ARR", "Active customers", "NRR", "Bookings", "DSO"):
-        assert label in kpis.stdout
+    shown = [" ".join(line.replace("│", " ").split()) for line in kpis.stdout.splitlines()]
+    for expected in _expected_kpi_lines(warehouse.parent / "serving.duckdb"):
+        assert expected in shown, (expected, kpis.stdout)
     assert str(warehouse.parent / "serving.duckdb") in kpis.stdout.replace("\n", "")

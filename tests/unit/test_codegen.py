@@ -1,0 +1,137 @@
+"""Files generated from the contract registry: each is up to date, and each follows the registry."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+
+import pytest
+import yaml
+
+from foundation.contract import ENTITIES, REASONS, entity, foreign_keys
+from foundation.contract import entities as registry
+from revops.codegen import generated_files, stale_files
+from revops.codegen.contract_doc import render_contract_doc
+from revops.codegen.dbt_files import render_reason_codes, render_sources, render_staging_models
+
+FILES = generated_files()
+
+
+@pytest.mark.parametrize("file", FILES, ids=[f.path for f in FILES])
+def test_generated_file_is_up_to_date(file):
+    assert not file.is_stale(), f"{file.path} is stale: run `make generate`"
+
+
+def test_a_changed_registry_makes_the_files_stale(tmp_path, monkeypatch):
+    """The check can fail: a new enum value changes the doc and the staging tests."""
+    for file in FILES:
+        file.write(tmp_path)
+    assert stale_files(tmp_path) == []
+    quotes = registry.QUOTES
+    status = quotes.column("status")
+    more = dataclasses.replace(status, enum=(*status.enum, "on_hold"))
+    changed = dataclasses.replace(
+        quotes, columns=tuple(more if c.name == "status" else c for c in quotes.columns)
+    )
+    monkeypatch.setattr(
+        "revops.codegen.contract_doc.ENTITIES",
+        tuple(changed if e.name == "quotes" else e for e in ENTITIES),
+    )
+    monkeypatch.setattr(
+        "revops.codegen.dbt_files.ENTITIES",
+        tuple(changed if e.name == "quotes" else e for e in ENTITIES),
+    )
+    stale = {f.path for f in stale_files(tmp_path)}
+    assert stale == {
+        "docs/landing-contract.md",
+        "dbt_project/models/staging/_staging__models.yml",
+    }
+
+
+def test_contract_doc_lists_every_entity_column_and_reason():
+    text = render_contract_doc()
+    for ent in ENTITIES:
+        assert f"### {ent.name}" in text
+        for column in ent.columns:
+            required = "R" if column.required else ""
+            assert f"| {column.name} | {column.type} | {required} |" in text
+    for reason in REASONS:
+        assert f"| `{reason.code}` | {reason.kind} ({reason.fate}) |" in text
+    assert "../shared" not in text
+
+
+def _staging_models() -> dict[str, dict]:
+    document = yaml.safe_load(render_staging_models())
+    return {model["name"]: model for model in document["models"]}
+
+
+def _tests_of(model: dict, column: str) -> list:
+    (found,) = [c for c in model["columns"] if c["name"] == column]
+    return found.get("data_tests", [])
+
+
+def test_staging_tests_follow_the_registry_exactly():
+    models = _staging_models()
+    payments = models["stg_payments"]
+    assert _tests_of(payments, "payment_id") == ["unique", "not_null"]
+    assert _tests_of(payments, "payment_status") == [
+        "not_null",
+        {"accepted_values": {"arguments": {"values": ["succeeded", "failed", "refunded"]}}},
+    ]
+    assert _tests_of(payments, "amount") == [
+        "not_null",
+        {"accepted_range": {"arguments": {"min_value": 0, "min_inclusive": False}}},
+    ]
+    assert _tests_of(payments, "invoice_id") == [
+        "not_null",
+        {
+            "relationships_or_flagged": {
+                "arguments": {
+                    "to": "ref('stg_invoices')",
+                    "field": "invoice_id",
+                    "entity": "payments",
+                    "key_column": "payment_id",
+                }
+            }
+        },
+    ]
+    products = models["stg_products"]
+    assert _tests_of(products, "billing_interval_months") == [
+        {"accepted_values": {"arguments": {"values": [1, 3, 6, 12], "quote": False}}}
+    ]
+    fx_rates = models["stg_fx_rates"]
+    assert fx_rates["data_tests"] == [
+        {"unique_combination_of_columns": {"arguments": {"combination": ["currency", "rate_date"]}}}
+    ]
+    assert _tests_of(fx_rates, "currency") == ["not_null"]
+
+
+def test_every_reference_of_the_registry_is_a_staging_test():
+    models = _staging_models()
+    for ent in ENTITIES:
+        for reference in foreign_keys(ent):
+            staged = ent.column(reference.column).staged_as
+            tests = _tests_of(models[ent.staging_model], staged)
+            (relationship,) = [t for t in tests if "relationships_or_flagged" in t]
+            target = relationship["relationships_or_flagged"]["arguments"]["to"]
+            assert target == f"ref('{entity(reference.parent).staging_model}')"
+
+
+def test_sources_document_every_contract_column_and_mark_personal_data():
+    (source,) = yaml.safe_load(render_sources())["sources"]
+    tables = {table["name"]: table for table in source["tables"]}
+    assert set(tables) == {ent.name for ent in ENTITIES}
+    assert source["config"]["loaded_at_field"] == "_loaded_at"
+    for ent in ENTITIES:
+        documented = {c["name"]: c for c in tables[ent.name]["columns"]}
+        for column in ent.columns:
+            assert documented[column.name]["description"] == column.description
+            meta = documented[column.name].get("config", {}).get("meta", {})
+            assert meta.get("sensitive", False) == column.sensitive
+
+
+def test_reason_code_seed_lists_every_code_once():
+    rows = list(csv.DictReader(io.StringIO(render_reason_codes())))
+    assert [row["reason_code"] for row in rows] == [reason.code for reason in REASONS]
+    assert {row["fate"] for row in rows} == {"quarantined", "flagged"}
