@@ -23,10 +23,11 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 def _build(settings: Settings, target: Path) -> dict[str, str]:
     """`dbt build` (unit tests aside); the status of each data test, by test name."""
     variables = {"revops_warehouse": str(settings.warehouse)}
+    command = [DBT, "build", "--exclude-resource-type", "unit_test"]
+    command += ["--vars", json.dumps(variables), "--profiles-dir", str(PROJECT_ROOT)]
+    command += ["--target-path", str(target), "--log-path", str(target)]
     done = subprocess.run(
-        [DBT, "build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(variables)]
-        + ["--target-path", str(target), "--log-path", str(target)]
-        + ["--profiles-dir", str(PROJECT_ROOT)],
+        command,
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
