@@ -1,17 +1,19 @@
 """Loading the landing folder into `raw.<entity>`, with quarantine and an audit trail.
 
 Hash every file's bytes; skip a file whose hash was loaded or rejected before
-(or that repeats an earlier file, in name order). Then, per new file: read it
-once with DuckDB's own reader as text columns and validate every row in one SQL
-pass (`ingestion.validation`) into a temp table; then, in one transaction,
+(or that repeats an earlier file, in name order); a file with a name loaded
+before but new bytes loads again, with a warning. Then, per file to load: read
+it once with DuckDB's own reader as text columns and validate every row in one
+SQL pass (`ingestion.validation`) into a temp table; then, in one transaction,
 append the good rows to `raw.<entity>` with lineage, the invalid rows to
 `audit.quarantine`, and one row to `audit.load_files`. A crash in the middle of
 a file leaves nothing of it behind, and the next run loads it whole.
 
-Files load a few at a time (`Settings.threads`, each on its own cursor and in its
-own transaction): a small file keeps only one core busy, and concurrent appends
-to one DuckDB table do not conflict. Drift columns are added before loading
-starts, since a table cannot be altered while another transaction appends to it.
+Files load a few at a time (`Settings.threads`, at most four), largest first,
+each on its own cursor and in its own transaction: a small file keeps only one
+core busy, and concurrent appends to one DuckDB table do not conflict. Drift
+columns are added before loading starts, since a table cannot be altered while
+another transaction appends to it.
 
 A file that cannot be loaded (missing required column, bad encoding, malformed
 CSV, unreadable) is recorded as `rejected` with a message naming the file and
@@ -27,11 +29,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
 
@@ -61,6 +65,9 @@ from ingestion.readers import (
     source_sql,
 )
 from ingestion.validation import reason_sql, stage_sql
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 log = logging.getLogger(__name__)
 
@@ -235,8 +242,8 @@ def load_landing(
     con = _open(settings)
     try:
         ensure_tables(con, chosen)
-        with _progress(progress) as bar:
-            results = _load_all(con, landing, chosen, batch_id, bar, _workers(settings))
+        with _progress_bar(progress) as bar:
+            results = _load_entities(con, landing, chosen, batch_id, bar, _workers(settings))
         try:
             con.execute("checkpoint")
         except duckdb.Error as exc:  # everything is committed; closing checkpoints too
@@ -266,20 +273,13 @@ def _check_landing(landing: Path) -> None:
         raise LoadError(f"landing folder {landing} is not a folder")
 
 
-def _progress(enabled: bool):
+def _progress_bar(enabled: bool) -> AbstractContextManager[Progress | None]:
+    """A rich progress display for the run when `enabled`, else a context holding None."""
     if not enabled:
         return nullcontext(None)
     from rich.progress import Progress
 
     return Progress(transient=False)
-
-
-def _known_files(con: duckdb.DuckDBPyConnection, entity: str) -> tuple[dict[str, str], set[str]]:
-    """Content hashes recorded in audit.load_files (hash -> a file name), and the file names."""
-    rows = con.execute(
-        "select content_hash, file_name from audit.load_files where entity = ?", [entity]
-    ).fetchall()
-    return {h: f for h, f in rows}, {f for _, f in rows}
 
 
 def _workers(settings: Settings) -> int:
@@ -288,140 +288,247 @@ def _workers(settings: Settings) -> int:
     return max(1, min(settings.threads, 4))
 
 
-# (digest, why the file is skipped or None to load it)
-Decision = tuple[str, str | None]
+# A file of the landing folder with the contract entity it belongs to.
+EntityFile = tuple[Entity, LandingFile]
 
 
-def _load_all(
+class HashDecision(NamedTuple):
+    """A file's content hash, and why the file is skipped (None: load it)."""
+
+    digest: str
+    skip_reason: str | None
+
+
+def _load_entities(
     con: duckdb.DuckDBPyConnection,
     landing: Path,
     entities: list[Entity],
     batch_id: str,
-    bar,
+    bar: Progress | None,
     workers: int,
 ) -> list[EntityLoadResult]:
-    """Load the new files of every entity, several files at once, each in its own transaction.
-
-    A file is skipped when its content hash was recorded before or an earlier file
-    of the entity (in name order) has the same hash. A file with a name seen
-    before is hashed before anything else; a file with a new name is read while
-    it is hashed (the common case: a new file), and dropped if it turns out to be
-    a copy.
-    """
+    """Load the new files of every entity, several files at once, each in its own transaction;
+    one result per entity, in the order of `entities`."""
     started = time.perf_counter()
-    results: dict[str, EntityLoadResult] = {}
-    listed: list[tuple[Entity, LandingFile]] = []
-    tasks = {}
+    results_by_entity, listed = _list_files(landing, entities, batch_id)
+    progress = _EntityProgress(bar, results_by_entity.values())
+    with ThreadPoolExecutor(workers) as hasher:
+        hashes = _ContentHashes(con, listed, hasher)
+        to_load, file_results = _files_to_load(listed, hashes, results_by_entity, progress)
+        _add_drift_columns(con, to_load)
+        file_results |= _load_concurrently(con, to_load, hashes, batch_id, progress, workers)
+    elapsed = time.perf_counter() - started
+    for entity, file in listed:
+        results_by_entity[entity.name].add(file_results[file.name])
+    for result in results_by_entity.values():
+        result.duration_seconds = elapsed
+    return [results_by_entity[e.name] for e in entities]
+
+
+def _list_files(
+    landing: Path, entities: list[Entity], batch_id: str
+) -> tuple[dict[str, EntityLoadResult], list[EntityFile]]:
+    """A result per entity (files seen, a message per file ignored for its format), and the
+    entities' files, entity by entity, each entity's in name order."""
+    results_by_entity: dict[str, EntityLoadResult] = {}
+    listed: list[EntityFile] = []
     for entity in entities:
-        result = results[entity.name] = EntityLoadResult(entity=entity.name, batch_id=batch_id)
+        result = results_by_entity[entity.name] = EntityLoadResult(entity.name, batch_id)
         files, ignored = landing_files(landing, entity.name)
         for name in ignored:
             result.messages.append(
                 f"{name}: ignored, not a contract format (csv, csv.gz, parquet, jsonl, json)"
             )
         result.files_seen = len(files)
-        listed += [(entity, f) for f in files]
+        listed += [(entity, file) for file in files]
+    return results_by_entity, listed
+
+
+class _EntityProgress:
+    """One progress task per entity, advanced as each of its files is skipped or loaded
+    (from any thread); does nothing without a bar."""
+
+    def __init__(self, bar: Progress | None, results: Iterable[EntityLoadResult]) -> None:
+        self._bar = bar
+        self._task_of_entity: dict[str, TaskID] = {}
         if bar is not None:
-            tasks[entity.name] = bar.add_task(f"load {entity.name}", total=len(files))
+            for result in results:
+                task = bar.add_task(f"load {result.entity}", total=result.files_seen)
+                self._task_of_entity[result.entity] = task
 
-    known = {e.name: _known_files(con, e.name) for e in entities}
-    outcome: dict[str, FileLoadResult] = {}
-    with ThreadPoolExecutor(workers) as hasher:
-        digest_of = {f.name: hasher.submit(content_hash, f.path) for _, f in listed}
-        earlier: dict[str, list[str]] = {}
+    def file_done(self, entity: Entity) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task_of_entity[entity.name])
+
+
+class _ContentHashes:
+    """Whether each listed file is skipped, decided by its content hash.
+
+    Every file is hashed in the background (on `hasher`) from the start. A file
+    is skipped when its hash was recorded in `audit.load_files` before, or when an
+    earlier file of its entity (in name order) has the same hash.
+    """
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, listed: list[EntityFile], hasher: ThreadPoolExecutor
+    ) -> None:
+        entity_names = list(dict.fromkeys(entity.name for entity, _ in listed))
+        self._recorded_name_of_hash: dict[str, dict[str, str]] = {}
+        self._recorded_names: dict[str, set[str]] = {}
+        for entity_name in entity_names:
+            rows = con.execute(
+                "select content_hash, file_name from audit.load_files where entity = ?",
+                [entity_name],
+            ).fetchall()
+            self._recorded_name_of_hash[entity_name] = dict(rows)
+            self._recorded_names[entity_name] = {file_name for _, file_name in rows}
+        self._digest_of: dict[str, Future[str]] = {
+            file.name: hasher.submit(content_hash, file.path) for _, file in listed
+        }
+        self._names_in_order: dict[str, list[str]] = {name: [] for name in entity_names}
         for entity, file in listed:
-            earlier.setdefault(entity.name, []).append(file.name)
+            self._names_in_order[entity.name].append(file.name)
 
-        def decide(entity: Entity, file: LandingFile) -> Decision:
-            digest = digest_of[file.name].result()
-            before = known[entity.name][0].get(digest)
-            if before is not None:
-                return digest, f"same content as {before}, already recorded"
-            for name in earlier[entity.name]:
-                if name == file.name:
-                    break
-                if digest_of[name].result() == digest:
-                    return digest, f"same content as {name}"
-            return digest, None
+    def name_recorded(self, entity: Entity, file: LandingFile) -> bool:
+        """Whether a file of this name was loaded or rejected before."""
+        return file.name in self._recorded_names[entity.name]
 
-        todo: list[tuple[Entity, LandingFile]] = []
-        for entity, file in listed:
-            if file.name not in known[entity.name][1]:
-                todo.append((entity, file))  # a new name: decided after it is read
-                continue
-            _, skip = decide(entity, file)
-            if skip is not None:
-                log.debug("%s: skipped, %s", file.name, skip)
-                outcome[file.name] = FileLoadResult(file.name, "skipped", message=skip)
-                if bar is not None:
-                    bar.advance(tasks[entity.name])
-                continue
-            results[entity.name].messages.append(
-                f"{file.name}: changed since it was loaded (landed files should be immutable); "
-                "loaded again as a new file"
-            )
-            todo.append((entity, file))
+    def decide(self, entity: Entity, file: LandingFile) -> HashDecision:
+        """The file's hash and why it is skipped (waits for the hashes it needs)."""
+        digest = self._digest_of[file.name].result()
+        recorded_as = self._recorded_name_of_hash[entity.name].get(digest)
+        if recorded_as is not None:
+            return HashDecision(digest, f"same content as {recorded_as}, already recorded")
+        for earlier in self._names_in_order[entity.name]:
+            if earlier == file.name:
+                break
+            if self._digest_of[earlier].result() == digest:
+                return HashDecision(digest, f"same content as {earlier}")
+        return HashDecision(digest, None)
 
-        _add_drift_columns(con, todo)
-        local = threading.local()
-        cursors: list[duckdb.DuckDBPyConnection] = []
-        lock = threading.Lock()
 
-        def run(item: tuple[Entity, LandingFile]) -> FileLoadResult:
-            entity, file = item
-            cur = getattr(local, "cursor", None)
-            if cur is None:
-                cur = local.cursor = con.cursor()
-                _session(cur)
-                with lock:
-                    cursors.append(cur)
-            try:
-                file_result = _load_file(cur, entity, file, lambda: decide(entity, file), batch_id)
-            except duckdb.Error as exc:
-                raise LoadError(f"{file.name}: {one_line(str(exc), 400)}") from exc
-            log.info(
-                "%s: %s, %d rows loaded, %d quarantined%s",
-                file.name,
-                file_result.status,
-                file_result.rows_loaded,
-                file_result.rows_quarantined,
-                f" ({file_result.message})" if file_result.message else "",
-            )
-            if bar is not None:
-                bar.advance(tasks[entity.name])
-            return file_result
+def _files_to_load(
+    listed: list[EntityFile],
+    hashes: _ContentHashes,
+    results_by_entity: dict[str, EntityLoadResult],
+    progress: _EntityProgress,
+) -> tuple[list[EntityFile], dict[str, FileLoadResult]]:
+    """The files to load (in listed order), and the results of the files skipped already.
 
-        # Largest files first, so the last ones to finish are small.
-        todo.sort(key=lambda item: -item[1].path.stat().st_size)
-        try:
-            with ThreadPoolExecutor(workers) as pool:
-                futures = [(item[1].name, pool.submit(run, item)) for item in todo]
-                errors = []
-                for name, future in futures:
-                    try:
-                        outcome[name] = future.result()
-                    except LoadError as exc:
-                        errors.append(exc)
-                if errors:
-                    raise errors[0]
-        finally:
-            for cur in cursors:
-                cur.close()
-
-    elapsed = time.perf_counter() - started
+    A file whose name was recorded before is decided by its hash now: skipped, or
+    loaded again, with a warning in its entity's result, when its content
+    changed. A file with a new name
+    is read while it is hashed (the common case: a new file) and decided after it
+    is read (`_load_file`), so it is always in the files to load.
+    """
+    to_load: list[EntityFile] = []
+    skipped: dict[str, FileLoadResult] = {}
     for entity, file in listed:
-        results[entity.name].add(outcome[file.name])
-    for result in results.values():
-        result.duration_seconds = elapsed
-    return [results[e.name] for e in entities]
+        if not hashes.name_recorded(entity, file):
+            to_load.append((entity, file))
+            continue
+        skip_reason = hashes.decide(entity, file).skip_reason
+        if skip_reason is not None:
+            log.debug("%s: skipped, %s", file.name, skip_reason)
+            skipped[file.name] = FileLoadResult(file.name, "skipped", message=skip_reason)
+            progress.file_done(entity)
+            continue
+        results_by_entity[entity.name].messages.append(
+            f"{file.name}: changed since it was loaded (landed files should be immutable); "
+            "loaded again as a new file"
+        )
+        to_load.append((entity, file))
+    return to_load, skipped
 
 
-def _add_drift_columns(
-    con: duckdb.DuckDBPyConnection, todo: list[tuple[Entity, LandingFile]]
-) -> None:
+class _CursorPool:
+    """A cursor of `con` per thread, made on the thread's first file with the session
+    settings; all of them closed when the pool is left."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self._of_this_thread = threading.local()
+        self._opened: list[duckdb.DuckDBPyConnection] = []
+        self._opened_lock = threading.Lock()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = getattr(self._of_this_thread, "cursor", None)
+        if cursor is None:
+            cursor = self._of_this_thread.cursor = self._con.cursor()
+            _session(cursor)
+            with self._opened_lock:
+                self._opened.append(cursor)
+        return cursor
+
+    def __enter__(self) -> _CursorPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for cursor in self._opened:
+            cursor.close()
+
+
+def _load_concurrently(
+    con: duckdb.DuckDBPyConnection,
+    to_load: list[EntityFile],
+    hashes: _ContentHashes,
+    batch_id: str,
+    progress: _EntityProgress,
+    workers: int,
+) -> dict[str, FileLoadResult]:
+    """Load the files on `workers` threads, each on its own cursor; the result per file name.
+
+    Largest files first, so the last ones to finish are small. Every file is
+    waited for; then the first `LoadError`, in that order, is raised.
+    """
+    largest_first = sorted(to_load, key=lambda item: -item[1].path.stat().st_size)
+    file_results: dict[str, FileLoadResult] = {}
+    errors: list[LoadError] = []
+    with _CursorPool(con) as cursors, ThreadPoolExecutor(workers) as pool:
+        load = partial(
+            _load_on_cursor, cursors, hashes=hashes, batch_id=batch_id, progress=progress
+        )
+        futures = {file.name: pool.submit(load, entity, file) for entity, file in largest_first}
+        for file_name, future in futures.items():
+            try:
+                file_results[file_name] = future.result()
+            except LoadError as exc:
+                errors.append(exc)
+    if errors:
+        raise errors[0]
+    return file_results
+
+
+def _load_on_cursor(
+    cursors: _CursorPool,
+    entity: Entity,
+    file: LandingFile,
+    hashes: _ContentHashes,
+    batch_id: str,
+    progress: _EntityProgress,
+) -> FileLoadResult:
+    """Load one file on this thread's cursor, log its outcome and advance the progress."""
+    cursor = cursors.cursor()
+    try:
+        result = _load_file(cursor, entity, file, partial(hashes.decide, entity, file), batch_id)
+    except duckdb.Error as exc:
+        raise LoadError(f"{file.name}: {one_line(str(exc), 400)}") from exc
+    log.info(
+        "%s: %s, %d rows loaded, %d quarantined%s",
+        file.name,
+        result.status,
+        result.rows_loaded,
+        result.rows_quarantined,
+        f" ({result.message})" if result.message else "",
+    )
+    progress.file_done(entity)
+    return result
+
+
+def _add_drift_columns(con: duckdb.DuckDBPyConnection, to_load: list[EntityFile]) -> None:
     """Add the new files' extra columns to raw before loading (files load concurrently, and a
     table cannot be altered while another transaction appends to it)."""
-    for entity, file in todo:
+    for entity, file in to_load:
         try:
             mapping = _file_columns(entity, file, read_columns(con, file))
         except (FileRejected, duckdb.Error):
@@ -464,10 +571,11 @@ def _load_file(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
     file: LandingFile,
-    decide: Callable[[], Decision],
+    decide: Callable[[], HashDecision],
     batch_id: str,
 ) -> FileLoadResult:
-    """Read, validate and write one file; `decide` gives its hash and whether to skip it."""
+    """Read, validate and write one file; `decide` gives its hash and whether to skip it
+    (called once the file is read, so that a new file is read while it is hashed)."""
     started = time.perf_counter()
     loaded_at = datetime.now(UTC)
     size = file.path.stat().st_size
@@ -478,9 +586,9 @@ def _load_file(
             # warehouse file). Then one transaction writes raw, quarantine and audit.
             mapping, staged = _stage(con, entity, file)
             staged_at = time.perf_counter()
-            digest, skip = decide()
-            if skip is not None:
-                return FileLoadResult(file.name, "skipped", message=skip)
+            digest, skip_reason = decide()
+            if skip_reason is not None:
+                return FileLoadResult(file.name, "skipped", message=skip_reason)
             log.debug(
                 "%s: staged %d rows in %.3fs, writing", file.name, staged, staged_at - started
             )
@@ -508,9 +616,9 @@ def _load_file(
         raise LoadError(f"{file.name}: the warehouse failed: {one_line(str(exc), 400)}") from None
     except duckdb.Error as exc:
         message = f"{file.name}: {one_line(str(exc))}"
-    digest, skip = decide()
-    if skip is not None:
-        return FileLoadResult(file.name, "skipped", message=skip)
+    digest, skip_reason = decide()
+    if skip_reason is not None:
+        return FileLoadResult(file.name, "skipped", message=skip_reason)
     rejected = FileLoadResult(file.name, FILE_REJECTED, message=message)
     con.begin()
     _record(con, entity, file, digest, size, batch_id, loaded_at, rejected, started)
