@@ -104,7 +104,7 @@ def test_kill_9_mid_file_leaves_nothing_and_the_rerun_loads_it_whole(tmp_path: P
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "REVOPS_THREADS": "2"},
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     try:
         # Wait until the big file's rows are in raw, inside its open transaction.
