@@ -16,9 +16,9 @@ import numpy as np
 from foundation.contract import INVALID_CODES, REASON_BY_CODE, UNRESOLVED_CODES
 
 from . import params as P
+from .batch import DAY, HOUR
 from .encode import NULL, UNPARSEABLE
 from .enums import CARD, PAYMENT_METHODS, InvoiceStatus, PaymentStatus, QuoteStatus
-from .simulate import DAY, HOUR
 
 # Every reason code of the contract, invalid ones first: the order the
 # injector rotates through (each at least once per run).
