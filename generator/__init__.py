@@ -1,8 +1,9 @@
 """Sample company generator: a realistic, deterministic, scalable B2B SaaS business.
 
 `generate(out, accounts=..., months=...)` writes a landing folder that follows
-the landing contract (`ingestion/contract.py`), optionally with bad rows and
-their ground-truth manifest. Behaviour knobs live in `params.py`.
+the landing contract (`docs/landing-contract.md`, registry `foundation.contract`),
+optionally with bad rows and their ground-truth manifest. Behaviour knobs live
+in `params.py`; the enums the contract owns come from it (`enums.py`).
 """
 
 from .badrows import REASON_CODES

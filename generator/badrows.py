@@ -16,8 +16,9 @@ import numpy as np
 from foundation.contract import INVALID_CODES, REASON_BY_CODE, UNRESOLVED_CODES
 
 from . import params as P
+from .batch import DAY, HOUR
 from .encode import NULL, UNPARSEABLE
-from .simulate import DAY, HOUR, I_OPEN, I_VOID, PAY_OK
+from .enums import CARD, PAYMENT_METHODS, InvoiceStatus, PaymentStatus, QuoteStatus
 
 # Every reason code of the contract, invalid ones first: the order the
 # injector rotates through (each at least once per run).
@@ -105,10 +106,10 @@ class Injector:
             "acct_g": inv["g"],
             "has_acct": True,
             "currency": inv["currency"],
-            "method": 0,
+            "method": CARD,
             "amount_c": max(1, int(inv["total_c"]) // 2),
             "received_s": t,
-            "status": PAY_OK,
+            "status": PaymentStatus.SUCCEEDED,
             "updated_s": t,
         }
         row.update({key: (v(inv) if callable(v) else v) for key, v in over.items()})
@@ -119,7 +120,7 @@ class Injector:
         return [("payments", row, "unparseable")] if row else []
 
     def _unknown_enum(self, ctx: _Context, k: int):
-        row = self._payment(ctx, k, method=len(P.PAYMENT_METHODS))  # -> "crypto"
+        row = self._payment(ctx, k, method=len(PAYMENT_METHODS))  # -> "crypto"
         return [("payments", row, "unknown_enum")] if row else []
 
     def _orphan(self, ctx: _Context, k: int):
@@ -162,7 +163,7 @@ class Injector:
         row = {
             **q,
             "qseq": 900000 + k,
-            "status": 2,  # accepted, but decided_at is missing
+            "status": QuoteStatus.ACCEPTED,  # but decided_at is missing
             "sent_s": created + HOUR,
             "decided_s": NULL,
             "start_d": start,
@@ -184,7 +185,7 @@ class Injector:
             "issued_d": inv["issued_d"],
             "due_d": inv["due_d"],
             "total_c": total_c,
-            "status": I_OPEN,
+            "status": InvoiceStatus.OPEN,
             "updated_s": min(int(inv["updated_s"]) + DAY, self.end_s - 1),
         }
 
@@ -234,8 +235,8 @@ class _Context:
         if not inv:
             return np.array([], dtype=np.int64)
         key = inv["g"] * 1_000_000 + inv["iseq"]
-        void = np.unique(key[inv["status"] == I_VOID])
-        ok = (inv["status"] == I_OPEN) & ~np.isin(key, void) & (inv["total_c"] > 0)
+        void = np.unique(key[inv["status"] == InvoiceStatus.VOID])
+        ok = (inv["status"] == InvoiceStatus.OPEN) & ~np.isin(key, void) & (inv["total_c"] > 0)
         return np.flatnonzero(ok)
 
     def row(self, entity: str, candidates: np.ndarray) -> dict | None:

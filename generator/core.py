@@ -18,8 +18,9 @@ from foundation.contract import entity as contract_entity
 
 from . import params as P
 from .badrows import Injector, kind_of
+from .batch import DAY, Accumulators, Calendar, Rows
 from .encode import Encoder, Pools, Sink, encode, ints, make_pools, write_manifest
-from .simulate import DAY, Accumulators, Calendar, Rows, simulate_batch
+from .simulate import simulate_batch
 
 BATCH_ACCOUNTS = 10_000
 WRITER_THREADS = 2
@@ -129,7 +130,7 @@ def generate(
     overwrite: bool = False,
     params: P.Params = P.PARAMS,
 ) -> GenerateSummary:
-    """Write a landing folder (CONTRACT.md layout) for a simulated B2B SaaS company.
+    """Write a landing folder (docs/landing-contract.md) for a simulated B2B SaaS company.
 
     Same arguments, byte-identical files. Memory is bounded by one batch of
     `BATCH_ACCOUNTS` accounts. With `bad_rows` > 0, about that share of rows is

@@ -6,7 +6,8 @@ the first day of the run. This module formats them once per batch, vectorised:
 fixed-width text (ids, timestamps) is laid out in NumPy from digit and date
 lookup tables, the rest with Arrow kernels; then streams them into one file per
 entity and period.
-Column names and order come from `ingestion.contract`, never restated here.
+Column names and order, and the labels of the enums the contract owns, come
+from `foundation.contract` (see `enums.py`), never restated here.
 """
 
 from __future__ import annotations
@@ -26,6 +27,14 @@ import pyarrow.csv as pacsv
 from foundation.contract import entity as contract_entity
 
 from . import params as P
+from .enums import (
+    INVOICE_STATUSES,
+    PAYMENT_METHODS,
+    PAYMENT_STATUSES,
+    QUOTE_STATUSES,
+    QUOTE_TYPES,
+    SEGMENTS,
+)
 
 NULL = np.int64(-(2**62))  # sentinel for a null in any integer-coded column
 UNPARSEABLE = np.int64(-(2**62) + 1)  # timestamp sentinel: write a value no parser accepts
@@ -37,7 +46,7 @@ _CSV_OPTIONS = pacsv.WriteOptions(batch_size=4096)
 # Enum labels with one trailing label that the contract does not know (for bad rows).
 BAD_ENUM = "unknown"
 CURRENCY_LABELS = (*P.CURRENCIES, "JPY")  # JPY: a valid code with no FX rates at all
-METHOD_LABELS = (*P.PAYMENT_METHODS, "crypto")
+METHOD_LABELS = (*PAYMENT_METHODS, "crypto")
 
 DAY = 86400
 # Day tables cover this many days before and after the run's first day (a run spans at
@@ -337,7 +346,7 @@ def _accounts(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
         "name": Encoder.pick(pools.company, c["name_i"]),
         "email": email,
         "industry": Encoder.enum(c["industry"], P.INDUSTRIES),
-        "segment": Encoder.enum(c["segment"], (*P.SEGMENTS, BAD_ENUM)),
+        "segment": Encoder.enum(c["segment"], (*SEGMENTS, BAD_ENUM)),
         "country": Encoder.enum(c["country"], tuple(k for k, _ in P.COUNTRIES)),
         "owner_rep_id": e.rep_id(c["rep"]),
         "acquisition_channel": Encoder.enum(c["channel"], P.CHANNELS),
@@ -352,8 +361,8 @@ def _quotes(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
         "quote_id": e.quote_id(c["g"], c["qseq"]),
         "account_id": e.account_id(c["g"]),
         "owner_rep_id": e.rep_id(c["rep"]),
-        "quote_type": Encoder.enum(c["qtype"], P.QUOTE_TYPES),
-        "status": Encoder.enum(c["status"], (*P.QUOTE_STATUSES, BAD_ENUM)),
+        "quote_type": Encoder.enum(c["qtype"], QUOTE_TYPES),
+        "status": Encoder.enum(c["status"], (*QUOTE_STATUSES, BAD_ENUM)),
         "currency": Encoder.enum(c["currency"], CURRENCY_LABELS),
         "created_at": e.ts(c["created_s"]),
         "sent_at": e.ts(c["sent_s"]),
@@ -385,7 +394,7 @@ def _invoices(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
         "invoice_number": e.invoice_id(c["g"], c["iseq"], prefix="INV-"),
         "account_id": e.account_id(c["g"]),
         "quote_id": e.quote_id(c["g"], np.maximum(qseq, 0), null=qseq < 0),
-        "status": Encoder.enum(c["status"], (*P.INVOICE_STATUSES, BAD_ENUM)),
+        "status": Encoder.enum(c["status"], (*INVOICE_STATUSES, BAD_ENUM)),
         "currency": Encoder.enum(c["currency"], CURRENCY_LABELS),
         "issued_at": e.date(c["issued_d"]),
         "due_at": e.date(c["due_d"]),
@@ -428,7 +437,7 @@ def _payments(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
         "currency": Encoder.enum(c["currency"], CURRENCY_LABELS),
         "received_at": e.ts(c["received_s"], as_text=as_text),
         "method": Encoder.enum(c["method"], METHOD_LABELS),
-        "status": Encoder.enum(c["status"], P.PAYMENT_STATUSES),
+        "status": Encoder.enum(c["status"], PAYMENT_STATUSES),
         "updated_at": e.ts(c["updated_s"]),
         "is_deleted": Encoder.bool(np.zeros(len(c["g"]), dtype=bool)),
     }

@@ -1,16 +1,27 @@
 """Every behavioural knob of the sample company, in one readable place.
 
-Per-segment tuples are ordered like `SEGMENTS` (smb, mid_market, enterprise).
-Probabilities are per event unless the name says "monthly". Days are calendar
-days. Money is in USD unless the name says otherwise; other currencies get
-their prices from a price book converted at the first day's FX rate.
+Per-segment tuples (declared with `per_segment`) are ordered like
+`SEGMENT_ORDER`, and `method_mix` columns like `METHOD_ORDER`: the contract owns
+those enums and their order, and `Params.validate()` refuses to run if it ever
+differs from the order the values here are written in. Probabilities are per
+event unless the name says "monthly". Days are calendar days. Money is in USD
+unless the name says otherwise; other currencies get their prices from a price
+book converted at the first day's FX rate.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
+from typing import Any
 
-SEGMENTS: tuple[str, ...] = ("smb", "mid_market", "enterprise")
+from .enums import PAYMENT_METHODS, SEGMENTS
+
+# The order the per-segment values and the method mix below are written in; the
+# contract's `accounts.segment` and `payments.method` enums must list them so.
+SEGMENT_ORDER: tuple[str, ...] = ("smb", "mid_market", "enterprise")
+METHOD_ORDER: tuple[str, ...] = ("card", "ach", "wire", "check", "other")
+
+# Values the contract does not constrain: the generator's own choices.
 CHANNELS: tuple[str, ...] = ("inbound", "outbound", "partner", "paid_search")
 CURRENCIES: tuple[str, ...] = ("USD", "EUR", "GBP", "CAD")
 INDUSTRIES: tuple[str, ...] = (
@@ -34,11 +45,6 @@ COUNTRIES: tuple[tuple[str, str], ...] = (
     ("ES", "EUR"),
     ("AU", "USD"),
 )
-QUOTE_TYPES: tuple[str, ...] = ("new", "renewal", "expansion")
-QUOTE_STATUSES: tuple[str, ...] = ("draft", "sent", "accepted", "rejected", "expired")
-INVOICE_STATUSES: tuple[str, ...] = ("draft", "open", "paid", "void", "uncollectible")
-PAYMENT_STATUSES: tuple[str, ...] = ("succeeded", "failed", "refunded")
-PAYMENT_METHODS: tuple[str, ...] = ("card", "ach", "wire", "check", "other")
 
 
 @dataclass(frozen=True)
@@ -78,10 +84,15 @@ PLATFORM_PRODUCTS = (P_PLAT_M, P_PLAT_Q, P_PLAT_A)
 ADDON_PRODUCTS = (-1, P_ANL, P_SUP)  # -1 = no add-on
 
 
+def per_segment(*values: object) -> Any:
+    """A `Params` field holding one value per segment, in `SEGMENT_ORDER`."""
+    return field(default=values, metadata={"per": "segment"})
+
+
 @dataclass(frozen=True)
 class Params:
     # --- acquisition ------------------------------------------------------------
-    segment_mix: tuple[float, ...] = (0.62, 0.28, 0.10)
+    segment_mix: tuple[float, ...] = per_segment(0.62, 0.28, 0.10)
     channel_mix: tuple[float, ...] = (0.35, 0.25, 0.15, 0.25)
     country_mix: tuple[float, ...] = (0.45, 0.06, 0.13, 0.12, 0.08, 0.06, 0.05, 0.05)
     monthly_account_growth: float = 0.03  # accounts created per month grow by 3 %
@@ -91,76 +102,76 @@ class Params:
     accounts_per_rep: int = 150
 
     # --- deal shape ---------------------------------------------------------------
-    seats_median: tuple[float, ...] = (8.0, 45.0, 350.0)
+    seats_median: tuple[float, ...] = per_segment(8.0, 45.0, 350.0)
     seats_sigma: float = 0.6
     # platform billing interval mix over (monthly, quarterly, annual)
-    plan_mix: tuple[tuple[float, ...], ...] = (
+    plan_mix: tuple[tuple[float, ...], ...] = per_segment(
         (0.70, 0.20, 0.10),
         (0.30, 0.40, 0.30),
         (0.00, 0.20, 0.80),
     )
     # add-on mix over (none, analytics monthly, support annual)
-    addon_mix: tuple[tuple[float, ...], ...] = (
+    addon_mix: tuple[tuple[float, ...], ...] = per_segment(
         (0.70, 0.25, 0.05),
         (0.50, 0.30, 0.20),
         (0.30, 0.30, 0.40),
     )
-    discount_choices: tuple[tuple[int, ...], ...] = (
+    discount_choices: tuple[tuple[int, ...], ...] = per_segment(
         (0, 0, 5, 10),
         (0, 5, 10, 15),
         (10, 15, 20, 25),
     )
-    term_choices: tuple[tuple[int, ...], ...] = ((12,), (12, 12, 24), (12, 24, 36))
-    onboarding_rate: tuple[float, ...] = (0.3, 0.6, 0.9)
-    onboarding_units: tuple[int, ...] = (1, 2, 4)
+    term_choices: tuple[tuple[int, ...], ...] = per_segment((12,), (12, 12, 24), (12, 24, 36))
+    onboarding_rate: tuple[float, ...] = per_segment(0.3, 0.6, 0.9)
+    onboarding_units: tuple[int, ...] = per_segment(1, 2, 4)
 
     # --- quote funnel ---------------------------------------------------------------
     first_quote_delay_days: tuple[int, int] = (0, 20)
     abandoned_draft_rate: float = 0.04  # drafts deleted before sending
     send_delay_days: tuple[int, int] = (0, 5)
-    cycle_days_mean: tuple[float, ...] = (14.0, 35.0, 75.0)  # sent -> decided
-    new_win_rate: tuple[float, ...] = (0.26, 0.21, 0.17)
+    cycle_days_mean: tuple[float, ...] = per_segment(14.0, 35.0, 75.0)  # sent -> decided
+    new_win_rate: tuple[float, ...] = per_segment(0.26, 0.21, 0.17)
     winback_win_rate: float = 0.5
     lost_expired_share: float = 0.4  # lost quotes that expire instead of being rejected
     expire_after_days: int = 30
-    retry_rate: tuple[float, ...] = (0.45, 0.5, 0.55)  # another new quote after a loss
+    retry_rate: tuple[float, ...] = per_segment(0.45, 0.5, 0.55)  # another new quote after a loss
     retry_gap_days: tuple[int, int] = (30, 240)
     null_discount_rate: float = 0.3  # a zero discount is exported as null
 
     # --- renewals, expansion, churn -----------------------------------------------
     renewal_lead_months: int = 2
-    renewal_rate: tuple[float, ...] = (0.72, 0.82, 0.90)
+    renewal_rate: tuple[float, ...] = per_segment(0.72, 0.82, 0.90)
     renewal_contraction_rate: float = 0.15
     renewal_contraction_factor: tuple[float, float] = (0.5, 0.9)
     renewal_expansion_rate: float = 0.2
     renewal_expansion_factor: tuple[float, float] = (1.1, 1.5)
-    expansion_monthly_rate: tuple[float, ...] = (0.01, 0.02, 0.03)
+    expansion_monthly_rate: tuple[float, ...] = per_segment(0.01, 0.02, 0.03)
     expansion_win_rate: float = 0.65
     expansion_seat_factor: tuple[float, float] = (0.1, 0.5)
     winback_rate: float = 0.4  # churned accounts that get a new quote later
     winback_gap_days: tuple[int, int] = (60, 360)
 
     # --- billing --------------------------------------------------------------------
-    payment_terms_days: tuple[int, ...] = (15, 30, 45)
-    adhoc_training_monthly_rate: tuple[float, ...] = (0.005, 0.01, 0.02)
+    payment_terms_days: tuple[int, ...] = per_segment(15, 30, 45)
+    adhoc_training_monthly_rate: tuple[float, ...] = per_segment(0.005, 0.01, 0.02)
     training_hours: tuple[int, int] = (2, 20)
     credit_rate: float = 0.03  # regular invoices with a service-credit line
     credit_share: float = 0.10  # credit = 10 % of the platform line
     void_duplicate_rate: float = 0.005  # invoices issued twice; the copy is voided
 
     # --- collections ------------------------------------------------------------------
-    pay_delay_days_mean: tuple[float, ...] = (14.0, 28.0, 40.0)
+    pay_delay_days_mean: tuple[float, ...] = per_segment(14.0, 28.0, 40.0)
     pay_delay_shape: float = 2.5
-    uncollectible_rate: tuple[float, ...] = (0.03, 0.015, 0.005)
+    uncollectible_rate: tuple[float, ...] = per_segment(0.03, 0.015, 0.005)
     write_off_after_due_days: int = 90
     partial_payment_rate: float = 0.06
     partial_gap_days: tuple[int, int] = (10, 40)
-    failed_payment_rate: tuple[float, ...] = (0.08, 0.04, 0.01)
+    failed_payment_rate: tuple[float, ...] = per_segment(0.08, 0.04, 0.01)
     retry_after_failure_days: tuple[int, int] = (2, 7)
     refunded_duplicate_rate: float = 0.015  # a duplicate charge, refunded days later
     payment_without_account_rate: float = 0.05
-    # method mix over (card, ach, wire, check, other)
-    method_mix: tuple[tuple[float, ...], ...] = (
+    # method mix over METHOD_ORDER (card, ach, wire, check, other)
+    method_mix: tuple[tuple[float, ...], ...] = per_segment(
         (0.75, 0.15, 0.05, 0.03, 0.02),
         (0.35, 0.40, 0.15, 0.08, 0.02),
         (0.05, 0.30, 0.50, 0.13, 0.02),
@@ -177,6 +188,10 @@ class Params:
     faker_locale: str = "en_US"
 
     def validate(self) -> None:
+        self._check_mixes_sum_to_one()
+        self._check_contract_orders()
+
+    def _check_mixes_sum_to_one(self) -> None:
         for label, mix in (
             ("segment_mix", self.segment_mix),
             ("channel_mix", self.channel_mix),
@@ -187,6 +202,31 @@ class Params:
         ):
             if abs(sum(mix) - 1.0) > 1e-9:
                 raise ValueError(f"generator params: {label} must sum to 1, got {sum(mix)}")
+
+    def _check_contract_orders(self) -> None:
+        """Positional values line up with the contract's enums (segment and method codes)."""
+        for what, written, contract in (
+            ("per-segment values", SEGMENT_ORDER, ("accounts.segment", SEGMENTS)),
+            ("method_mix columns", METHOD_ORDER, ("payments.method", PAYMENT_METHODS)),
+        ):
+            column, values = contract
+            if written != values:
+                raise ValueError(
+                    f"generator params: {what} are written in the order {written}, but the "
+                    f"contract's {column} is {values}; reorder them in generator/params.py"
+                )
+        for f in fields(self):
+            if f.metadata.get("per") == "segment" and len(getattr(self, f.name)) != len(SEGMENTS):
+                raise ValueError(
+                    f"generator params: {f.name} needs one value per segment {SEGMENTS}, "
+                    f"got {getattr(self, f.name)}"
+                )
+        for i, row in enumerate(self.method_mix):
+            if len(row) != len(PAYMENT_METHODS):
+                raise ValueError(
+                    f"generator params: method_mix[{i}] needs one share per payment method "
+                    f"{PAYMENT_METHODS}, got {row}"
+                )
 
 
 PARAMS = Params()

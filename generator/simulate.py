@@ -6,183 +6,950 @@ fewer or the same seats, or churned) -> maybe a win-back. Expansion quotes add
 seats mid-contract (billed by a prorated invoice). Every event is a row version
 with its own `updated_at`; versions after the end of the run are not emitted.
 All values stay numeric here (see `encode.py`).
+
+`simulate_batch` draws the accounts (`draw_accounts`), writes their versions
+(`emit_account_versions`), then `Lifecycle` steps them month by month through
+contract changes, billing, collections and quoting. The random draws happen in
+a fixed order, so the same seed gives the same rows.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
 
 from . import params as P
+from .accounts import BatchAccounts, draw_accounts, emit_account_versions, tally_leads
+from .batch import (
+    DAY,
+    HOUR,
+    Accumulators,
+    Calendar,
+    Rows,
+    by_segment,
+    office_time,
+    pick_by_segment,
+    random_days,
+    select_rows,
+    subset_rows,
+)
 from .encode import NULL
+from .enums import CARD, InvoiceStatus, PaymentStatus, QuoteStatus, QuoteType
 
-DAY = 86400
-HOUR = 3600
-INF = np.int64(2**40)
-INTERVAL = np.array([p.billing_interval_months or 0 for p in P.PRODUCTS], dtype=np.int64)
-# quote / invoice / payment status codes (index into the label tuples in params)
-Q_DRAFT, Q_SENT, Q_ACCEPTED, Q_REJECTED, Q_EXPIRED = range(5)
-I_DRAFT, I_OPEN, I_PAID, I_VOID, I_UNCOLLECTIBLE = range(5)
-PAY_OK, PAY_FAILED, PAY_REFUNDED = range(3)
-T_NEW, T_RENEWAL, T_EXPANSION = range(3)
-# account states
-S_PROSPECT, S_WON, S_ACTIVE, S_CHURNED, S_DEAD = range(5)
+NEVER_S = np.int64(2**40)  # a time after the end of any run: no quote planned
+NO_MONTH = -1  # month index of nothing: no quote planned, no contract, no service period
+NO_QUOTE = -1  # quote number of an invoice that no quote led to
+PRORATED = len(P.PRODUCTS)  # description code of "Prorated: <product>" (see encode.py)
 
 
-class Line(NamedTuple):
-    """One invoice line for each selected account of an invoice run."""
+class Stage:
+    """Where an account is in its lifecycle (the simulator's own state, never written;
+    plain ints for NumPy's sake, see `enums.py`)."""
 
-    mask: np.ndarray  # which of the run's invoices get this line
-    product: object  # product index (array or scalar)
-    lseq: int  # line number within the invoice
-    desc: object  # description code (product, or product + len(PRODUCTS) when prorated)
-    qty: np.ndarray
-    unit_c: object  # unit amount in cents for the whole period
-    start_m: object  # service period [start_m, end_m) in month indexes; -1 = none
-    end_m: object
-
-    def subset(self, sel: np.ndarray) -> Line:
-        return Line(*(v[sel] if np.ndim(v) else v for v in self))
+    PROSPECT = 0  # waiting for its next new-business quote
+    WON = 1  # a new-business quote was accepted; the contract starts at its start month
+    ACTIVE = 2  # under contract
+    CHURNED = 3  # the contract ended unrenewed; a win-back quote may follow
+    DUPLICATE = 4  # a duplicate account, deleted days after creation, never quoted
 
 
-@dataclass(frozen=True)
-class Calendar:
-    start: np.datetime64  # first day of the first month
-    months: int
-    horizon: int  # months of calendar kept after the end (contracts run past it)
+class QuoteLine(NamedTuple):
+    """One line for each selected quote of a quote round."""
+
+    quoted: np.ndarray  # which of the round's quotes get this line
+    product: np.ndarray
+    line_no: int
+    quantity: np.ndarray
+    unit_c: np.ndarray  # list price per unit and month (recurring) or per unit
+    discount_pct: object  # array (NULL: exported as null), or one value for all
+
+
+class InvoiceLine(NamedTuple):
+    """One line for each selected invoice of an invoice run."""
+
+    billed: np.ndarray  # which of the run's invoices get this line
+    product: object  # product index (array, or one for all)
+    line_no: int
+    description: object  # description code: the product, or PRORATED + the product
+    quantity: np.ndarray
+    unit_c: np.ndarray  # unit amount in cents for the whole service period
+    period_start_m: object  # service period [start, end) in month indexes; NO_MONTH: none
+    period_end_m: object
 
     @classmethod
-    def build(cls, start: str, months: int) -> Calendar:
-        return cls(np.datetime64(start, "M").astype("datetime64[D]"), months, months + 60)
+    def one_time(
+        cls, billed: np.ndarray, product: int, line_no: int, quantity: np.ndarray, unit_c: object
+    ) -> InvoiceLine:
+        """A line without a service period (onboarding, training, a credit)."""
+        return cls(billed, product, line_no, product, quantity, unit_c, NO_MONTH, NO_MONTH)
 
-    @property
-    def epoch_day(self) -> int:
-        return int(self.start.astype("datetime64[D]").astype(np.int64))
-
-    @cached_property
-    def month_day(self) -> np.ndarray:
-        """Day offset of the first day of month k, for k in 0..months+horizon."""
-        first = self.start.astype("datetime64[M]")
-        ms = np.arange(first, first + self.months + self.horizon + 1, dtype="datetime64[M]")
-        return (ms.astype("datetime64[D]") - self.start).astype(np.int64)
-
-    @property
-    def end_s(self) -> int:
-        return int(self.month_day[self.months]) * DAY
-
-    @cached_property
-    def month_s(self) -> np.ndarray:
-        return self.month_day * DAY
-
-    def month_of(self, secs: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.month_s, secs, side="right") - 1
-
-    def label_of_month(self, k: np.ndarray, per: str = "quarter") -> list[str]:
-        first = self.start.astype("datetime64[M]").astype(np.int64)
-        out = []
-        for v in np.asarray(k):
-            y, m = divmod(int(first + v), 12)
-            out.append(f"{1970 + y}-Q{m // 3 + 1}" if per == "quarter" else f"{1970 + y}")
-        return out
+    def subset(self, selected: np.ndarray) -> InvoiceLine:
+        return InvoiceLine(*(v[selected] if np.ndim(v) else v for v in self))
 
 
-class Rows:
-    """Numeric row versions of one batch, per entity; drops versions after the end.
+class QuoteRound(NamedTuple):
+    """One quote for each of the accounts `account_idx` (indexes into the batch)."""
 
-    `add` only keeps references (a column may be one value for all its rows); `take`
-    builds each column with one concatenation and one gather, once per entity (a
-    writer thread may take an entity that the bad-row injector took before).
-    """
-
-    def __init__(self, end_s: int) -> None:
-        self.end_s = end_s
-        self.parts: dict[str, list[tuple[int, dict[str, object]]]] = defaultdict(list)
-        self.taken: dict[str, dict[str, np.ndarray]] = {}
-
-    def add(self, entity: str, **cols: object) -> None:
-        n = len(cols["updated_s"])
-        if n:
-            self.parts[entity].append((n, cols))
-
-    def take(self, entity: str) -> dict[str, np.ndarray]:
-        """The entity's rows before the end, in `updated_s` order (ties: order added)."""
-        if entity not in self.taken:
-            self.taken[entity] = self._gather(self.parts.pop(entity, []))
-        return self.taken[entity]
-
-    def _gather(self, parts: list[tuple[int, dict[str, object]]]) -> dict[str, np.ndarray]:
-        sizes = [n for n, _ in parts]
-        upd = np.concatenate([np.asarray(c["updated_s"], dtype=np.int64) for _, c in parts] or [[]])
-        keep = np.flatnonzero(upd < self.end_s)
-        if not len(keep):
-            return {}
-        order = keep[np.argsort(upd[keep], kind="stable")]
-        out = {}
-        for k in parts[0][1]:
-            vals = [c[k] for _, c in parts]
-            arrays = [isinstance(v, np.ndarray) and v.ndim > 0 for v in vals]
-            if not any(arrays):  # one value per part
-                col = np.repeat(np.array(vals), sizes)
-            else:
-                col = np.concatenate(
-                    [
-                        v if is_array else np.full(n, v)
-                        for n, v, is_array in zip(sizes, vals, arrays, strict=True)
-                    ]
-                )
-            out[k] = col[order]
-        return out
+    account_idx: np.ndarray
+    quote_type: int  # a QuoteType code
+    created_s: np.ndarray
+    sent_s: np.ndarray  # NULL: a draft abandoned and deleted two days later
+    decided_s: np.ndarray
+    status: np.ndarray  # the status once decided: accepted, rejected or expired
+    start_d: object  # contract start (days), array or one for all
+    term_months: np.ndarray
+    seats: np.ndarray
+    with_onboarding: np.ndarray
 
 
-def _sel(v: object, mask: np.ndarray) -> object:
-    """v[mask] for a column, v itself for one value shared by all rows."""
-    return v[mask] if isinstance(v, np.ndarray) and v.ndim else v
+class Collection(NamedTuple):
+    """How each open invoice of an invoice run is paid, or not."""
 
-
-def _by_seg(seg: np.ndarray, values: tuple) -> np.ndarray:
-    return np.asarray(values)[seg]
-
-
-def _choice_by_seg(rng: np.random.Generator, seg: np.ndarray, mixes: tuple) -> np.ndarray:
-    cum = np.cumsum(np.asarray(mixes, dtype=float), axis=1)[seg]
-    u = rng.random(len(seg))
-    return np.minimum((u[:, None] >= cum).sum(axis=1), cum.shape[1] - 1)
-
-
-def _pick_by_seg(rng: np.random.Generator, seg: np.ndarray, table: tuple) -> np.ndarray:
-    width = max(len(r) for r in table)
-    padded = np.array([list(r) + [r[-1]] * (width - len(r)) for r in table])
-    lens = np.array([len(r) for r in table])[seg]
-    idx = np.floor(rng.random(len(seg)) * lens).astype(np.int64)
-    return padded[seg, idx]
-
-
-def _days(rng: np.random.Generator, lo_hi: tuple[int, int], n: int) -> np.ndarray:
-    return rng.integers(lo_hi[0], lo_hi[1] + 1, n) * DAY  # int64 already
-
-
-def _office_time(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Seconds into a working day (08:00-18:00)."""
-    return rng.integers(8 * HOUR, 18 * HOUR, n)
-
-
-def price_book(params: P.Params) -> np.ndarray:
-    """Local price in cents per (currency, product), from USD list prices at the first rate."""
-    usd = np.array([p.list_price for p in P.PRODUCTS]) * 100
-    fx = np.asarray(params.fx_start)
-    return np.round(usd[None, :] / fx[:, None]).astype(np.int64)
+    uncollectible: np.ndarray  # never paid: written off after its due date
+    first_s: np.ndarray  # receipt time of the first payment
+    partial: np.ndarray  # the first payment covers part; the rest follows
+    failed: np.ndarray  # the first payment fails; a retry pays in full
+    refunded: np.ndarray  # charged twice; the duplicate charge is refunded
+    partial_c: np.ndarray  # amount of a partial first payment
+    second_s: np.ndarray  # receipt of the rest of a partial payment, or of the retry
+    with_account: np.ndarray  # the payment names its account
+    refund_delay_s: np.ndarray
 
 
 @dataclass
-class Accumulators:
-    """Small run-wide tallies that the reference entities are built from."""
+class AccountState:
+    """What changes month by month, per account of the batch. Months are indexes."""
 
-    leads: np.ndarray  # (months, channels): accounts created
-    bookings: np.ndarray  # (reps, months): accepted quote value in USD
+    stage: np.ndarray
+    next_quote_s: np.ndarray  # creation time of the next new-business quote (NEVER_S: none)
+    next_quote_month: np.ndarray  # its month (NO_MONTH: none planned)
+    start_month: np.ndarray  # first month of a won contract
+    end_month: np.ndarray  # first month after the current term
+    term_months: np.ndarray
+    seats: np.ndarray
+    won_seats: np.ndarray  # seats and number of the won new-business quote
+    won_quote: np.ndarray
+    contract_quote: np.ndarray  # the quote the contract's invoices refer to
+    next_platform_bill: np.ndarray  # month of the next regular platform invoice
+    next_addon_bill: np.ndarray  # month of the next regular add-on invoice
+    quotes_made: np.ndarray  # = the next quote's sequence number
+    invoices_made: np.ndarray  # = the next invoice's sequence number
+    onboarding_due: np.ndarray  # onboarding goes on the contract's first invoice
+    renewal_accepted: np.ndarray  # the renewal quote of the current term
+    renewal_seats: np.ndarray
+    renewal_quote: np.ndarray
+    pending_seats: np.ndarray  # seats of an expansion won this month, added next month
+    pending_quote: np.ndarray
+
+    @classmethod
+    def start(
+        cls, cal: Calendar, params: P.Params, rng: np.random.Generator, accounts: BatchAccounts
+    ) -> AccountState:
+        """Prospects with their first quote planned (duplicates never get one)."""
+        count = len(accounts)
+        first_quote_s = (
+            accounts.created_s
+            + random_days(rng, params.first_quote_delay_days, count)
+            + rng.integers(0, 6 * HOUR, count)
+        )
+        next_quote_s = np.where(accounts.is_duplicate, NEVER_S, first_quote_s)
+
+        def months() -> np.ndarray:
+            return np.full(count, NO_MONTH)
+
+        def numbers() -> np.ndarray:
+            return np.zeros(count, dtype=np.int64)
+
+        def flags() -> np.ndarray:
+            return np.zeros(count, dtype=bool)
+
+        return cls(
+            stage=np.where(accounts.is_duplicate, Stage.DUPLICATE, Stage.PROSPECT),
+            next_quote_s=next_quote_s,
+            next_quote_month=np.where(next_quote_s < NEVER_S, cal.month_of(next_quote_s), NO_MONTH),
+            start_month=months(),
+            end_month=months(),
+            term_months=numbers(),
+            seats=numbers(),
+            won_seats=numbers(),
+            won_quote=numbers(),
+            contract_quote=numbers(),
+            next_platform_bill=months(),
+            next_addon_bill=months(),
+            quotes_made=numbers(),
+            invoices_made=numbers(),
+            onboarding_due=flags(),
+            renewal_accepted=flags(),
+            renewal_seats=numbers(),
+            renewal_quote=numbers(),
+            pending_seats=numbers(),
+            pending_quote=numbers(),
+        )
+
+
+class Lifecycle:
+    """Steps a batch's accounts through the run; each phase adds its row versions."""
+
+    def __init__(
+        self,
+        cal: Calendar,
+        params: P.Params,
+        rng: np.random.Generator,
+        rows: Rows,
+        accounts: BatchAccounts,
+        tallies: Accumulators,
+    ) -> None:
+        self.cal, self.params, self.rng, self.rows = cal, params, rng, rows
+        self.accounts, self.tallies = accounts, tallies
+        self.month_s = cal.month_s
+        self.state = AccountState.start(cal, params, rng, accounts)
+        self.training_rate = by_segment(accounts.segment, params.adhoc_training_monthly_rate)
+        self.expansion_rate = by_segment(accounts.segment, params.expansion_monthly_rate)
+
+    def run(self) -> None:
+        """The run's months, then one more whose invoices are drafts made before the end."""
+        for month in range(self.cal.months + 1):
+            after_the_run = month == self.cal.months
+            expanding = self._add_won_expansion_seats()
+            self._end_terms(month)
+            self._start_won_contracts(month)
+            self._bill_contracts(month, expanding, drafts=after_the_run)
+            if after_the_run:
+                break
+            self._bill_adhoc_training(month)
+            self._quote_new_business(month)
+            self._quote_renewals(month)
+            self._quote_expansions(month)
+
+    # -- contracts ---------------------------------------------------------------------
+    def _add_won_expansion_seats(self) -> np.ndarray:
+        """Expansions won last month take effect; returns which accounts expand."""
+        state = self.state
+        expanding = (state.stage == Stage.ACTIVE) & (state.pending_seats > 0)
+        state.seats = np.where(expanding, state.seats + state.pending_seats, state.seats)
+        return expanding
+
+    def _end_terms(self, month: int) -> None:
+        """Terms ending this month renew (the renewal quote's seats) or churn."""
+        state = self.state
+        ending = (state.stage == Stage.ACTIVE) & (state.end_month == month)
+        renewing = ending & state.renewal_accepted
+        state.end_month = np.where(renewing, state.end_month + state.term_months, state.end_month)
+        state.seats = np.where(renewing, state.renewal_seats, state.seats)
+        state.contract_quote = np.where(renewing, state.renewal_quote, state.contract_quote)
+        churning = ending & ~state.renewal_accepted
+        state.stage = np.where(churning, Stage.CHURNED, state.stage)
+        state.next_platform_bill = np.where(churning, NO_MONTH, state.next_platform_bill)
+        state.next_addon_bill = np.where(churning, NO_MONTH, state.next_addon_bill)
+        self._plan_winbacks(month, np.flatnonzero(churning))
+
+    def _plan_winbacks(self, month: int, churned: np.ndarray) -> None:
+        """Some churned accounts get a win-back quote months later."""
+        rng = self.rng
+        courted = churned[rng.random(len(churned)) < self.params.winback_rate]
+        if len(courted):
+            count = len(courted)
+            quote_s = (
+                self.month_s[month]
+                + random_days(rng, self.params.winback_gap_days, count)
+                + office_time(rng, count)
+            )
+            self.state.next_quote_s[courted] = quote_s
+            self.state.next_quote_month[courted] = self.cal.month_of(quote_s)
+
+    def _start_won_contracts(self, month: int) -> None:
+        state = self.state
+        starting = (state.stage == Stage.WON) & (state.start_month == month)
+        state.stage = np.where(starting, Stage.ACTIVE, state.stage)
+        state.end_month = np.where(starting, month + state.term_months, state.end_month)
+        state.seats = np.where(starting, state.won_seats, state.seats)
+        state.contract_quote = np.where(starting, state.won_quote, state.contract_quote)
+        state.next_platform_bill = np.where(starting, month, state.next_platform_bill)
+        state.next_addon_bill = np.where(
+            starting & self.accounts.has_addon, month, state.next_addon_bill
+        )
+
+    # -- billing -------------------------------------------------------------------------
+    def _bill_contracts(self, month: int, expanding: np.ndarray, drafts: bool) -> None:
+        """Regular invoices of the products due this month, prorated invoices of the
+        expansions taking effect; then each product's next invoice month."""
+        state, accounts = self.state, self.accounts
+        active = state.stage == Stage.ACTIVE
+        platform_due = active & (state.next_platform_bill == month)
+        addon_due = active & accounts.has_addon & (state.next_addon_bill == month)
+        self._bill_regular(month, platform_due, addon_due, drafts)
+        self._bill_prorated(
+            month,
+            expanding & (state.next_platform_bill > month) & ~platform_due,
+            expanding & accounts.has_addon & (state.next_addon_bill > month) & ~addon_due,
+            drafts,
+        )
+        state.pending_seats = np.where(expanding, 0, state.pending_seats)
+        state.next_platform_bill = np.where(
+            platform_due,
+            state.next_platform_bill + accounts.platform_interval,
+            state.next_platform_bill,
+        )
+        state.next_addon_bill = np.where(
+            addon_due, state.next_addon_bill + accounts.addon_interval, state.next_addon_bill
+        )
+
+    def _bill_regular(
+        self, month: int, platform_due: np.ndarray, addon_due: np.ndarray, drafts: bool
+    ) -> None:
+        """One invoice per account due; now and then it is issued twice and the copy voided."""
+        billed = np.flatnonzero(platform_due | addon_due)
+        if not len(billed):
+            return
+        count = len(billed)
+        issued_s = self._regular_issue_s(month, count, drafts)
+        lines = self._regular_lines(month, billed, platform_due[billed], addon_due[billed], drafts)
+        quote_no = self.state.contract_quote[billed]
+        status = InvoiceStatus.DRAFT if drafts else InvoiceStatus.OPEN
+        self._emit_invoices(billed, issued_s, quote_no, lines, status)
+        issued_twice = (self.rng.random(count) < self.params.void_duplicate_rate) & (not drafts)
+        if issued_twice.any():
+            copies = [line.subset(issued_twice) for line in lines]
+            self._emit_invoices(
+                billed[issued_twice],
+                issued_s[issued_twice] + 600,
+                quote_no[issued_twice],
+                copies,
+                InvoiceStatus.VOID,
+            )
+        self.state.onboarding_due[billed] = False
+
+    def _regular_issue_s(self, month: int, count: int, drafts: bool) -> np.ndarray:
+        """Early on the month's first day; drafts in the last days before it."""
+        rng = self.rng
+        if drafts:
+            return self.month_s[month] - random_days(rng, (1, 4), count) - office_time(rng, count)
+        return self.month_s[month] + rng.integers(HOUR, 6 * HOUR, count)
+
+    def _regular_lines(
+        self,
+        month: int,
+        billed: np.ndarray,
+        platform_due: np.ndarray,
+        addon_due: np.ndarray,
+        drafts: bool,
+    ) -> list[InvoiceLine]:
+        """Platform and add-on seats for their billing interval, onboarding once, and
+        sometimes a service credit against the platform line."""
+        accounts, state, params = self.accounts, self.state, self.params
+        count = len(billed)
+        seats = state.seats[billed]
+        plan, addon = accounts.plan[billed], accounts.addon[billed]
+        platform_interval = accounts.platform_interval[billed]
+        addon_interval = accounts.addon_interval[billed]
+        platform_c = seats * accounts.platform_unit_c[billed] * platform_interval
+        credited = platform_due & (self.rng.random(count) < params.credit_rate) & (not drafts)
+        credit_c = -np.round(platform_c * params.credit_share).astype(np.int64)
+        this_month = np.full(count, month)
+        return [
+            InvoiceLine(
+                billed=platform_due,
+                product=plan,
+                line_no=1,
+                description=plan,
+                quantity=seats,
+                unit_c=accounts.platform_unit_c[billed] * platform_interval,
+                period_start_m=this_month,
+                period_end_m=month + platform_interval,
+            ),
+            InvoiceLine(
+                billed=addon_due,
+                product=addon,
+                line_no=2,
+                description=addon,
+                quantity=seats,
+                unit_c=accounts.addon_unit_c[billed] * addon_interval,
+                period_start_m=this_month,
+                period_end_m=month + addon_interval,
+            ),
+            InvoiceLine.one_time(
+                state.onboarding_due[billed],
+                P.P_ONB,
+                3,
+                accounts.onboarding_units[billed],
+                accounts.onboarding_price_c[billed],
+            ),
+            InvoiceLine.one_time(credited, P.P_CRD, 4, np.ones(count, dtype=np.int64), credit_c),
+        ]
+
+    def _bill_prorated(
+        self, month: int, platform_due: np.ndarray, addon_due: np.ndarray, drafts: bool
+    ) -> None:
+        """Expansion seats from this month to each product's next regular invoice."""
+        billed = np.flatnonzero(platform_due | addon_due)
+        if not len(billed):
+            return
+        accounts, state = self.accounts, self.state
+        count = len(billed)
+        if drafts:
+            issued_s = self.month_s[month] - random_days(self.rng, (1, 4), count)
+        else:
+            issued_s = self.month_s[month] + 7 * HOUR
+        plan, addon = accounts.plan[billed], accounts.addon[billed]
+        next_platform = state.next_platform_bill[billed]
+        next_addon = state.next_addon_bill[billed]
+        added_seats = state.pending_seats[billed]
+        this_month = np.full(count, month)
+        lines = [
+            InvoiceLine(
+                billed=platform_due[billed],
+                product=plan,
+                line_no=1,
+                description=plan + PRORATED,
+                quantity=added_seats,
+                unit_c=accounts.platform_unit_c[billed] * (next_platform - month),
+                period_start_m=this_month,
+                period_end_m=next_platform,
+            ),
+            InvoiceLine(
+                billed=addon_due[billed],
+                product=addon,
+                line_no=2,
+                description=addon + PRORATED,
+                quantity=added_seats,
+                unit_c=accounts.addon_unit_c[billed] * (next_addon - month),
+                period_start_m=this_month,
+                period_end_m=next_addon,
+            ),
+        ]
+        status = InvoiceStatus.DRAFT if drafts else InvoiceStatus.OPEN
+        self._emit_invoices(billed, issued_s, state.pending_quote[billed], lines, status)
+
+    def _bill_adhoc_training(self, month: int) -> None:
+        """Training hours bought now and then by active customers, invoiced at once."""
+        rng, accounts = self.rng, self.accounts
+        active = self.state.stage == Stage.ACTIVE
+        trained = np.flatnonzero(active & (rng.random(len(accounts)) < self.training_rate))
+        if not len(trained):
+            return
+        count = len(trained)
+        issued_s = self.month_s[month] + random_days(rng, (4, 24), count) + office_time(rng, count)
+        low, high = self.params.training_hours
+        hours = rng.integers(low, high + 1, count)
+        every = np.ones(count, dtype=bool)
+        line = InvoiceLine.one_time(every, P.P_TRN, 1, hours, accounts.training_price_c[trained])
+        quote_no = np.full(count, NO_QUOTE)
+        self._emit_invoices(trained, issued_s, quote_no, [line], InvoiceStatus.OPEN)
+
+    def _emit_invoices(
+        self,
+        account_idx: np.ndarray,
+        issued_s: object,
+        quote_no: np.ndarray,
+        lines: list[InvoiceLine],
+        status: int,
+    ) -> None:
+        """One invoice per account with its `lines`, as a DRAFT (after the run), OPEN (then
+        collected) or VOID (a duplicate: open, voided the next day)."""
+        count = len(account_idx)
+        issued_s = np.broadcast_to(np.asarray(issued_s, dtype=np.int64), (count,))
+        invoice_no = self.state.invoices_made[account_idx].copy()
+        self.state.invoices_made[account_idx] += 1
+        total_c = self._emit_invoice_lines(account_idx, invoice_no, issued_s, lines)
+        draft = status == InvoiceStatus.DRAFT
+        header = dict(
+            g=self.accounts.number[account_idx],
+            iseq=invoice_no,
+            qseq=np.broadcast_to(quote_no, (count,)),
+            currency=self.accounts.currency[account_idx],
+            issued_d=NULL if draft else issued_s // DAY,
+            due_d=NULL
+            if draft
+            else issued_s // DAY + self.accounts.payment_terms_days[account_idx],
+            total_c=total_c,
+        )
+        first_status = InvoiceStatus.DRAFT if draft else InvoiceStatus.OPEN
+        self.rows.add("invoices", **header, status=first_status, updated_s=issued_s + 30)
+        if status == InvoiceStatus.VOID:
+            self.rows.add("invoices", **header, status=InvoiceStatus.VOID, updated_s=issued_s + DAY)
+        elif status == InvoiceStatus.OPEN:
+            self._collect(account_idx, invoice_no, header, issued_s, total_c)
+
+    def _emit_invoice_lines(
+        self,
+        account_idx: np.ndarray,
+        invoice_no: np.ndarray,
+        issued_s: np.ndarray,
+        lines: list[InvoiceLine],
+    ) -> np.ndarray:
+        """The invoices' lines; returns each invoice's total."""
+        month_day = self.cal.month_day
+        total_c = np.zeros(len(account_idx), dtype=np.int64)
+        for line in lines:
+            billed = line.billed
+            amount_c = line.quantity * line.unit_c
+            total_c += np.where(billed, amount_c, 0)
+            start_m, end_m = line.period_start_m, line.period_end_m
+            start_d = np.where(start_m < 0, NULL, month_day[np.maximum(start_m, 0)])
+            end_d = np.where(end_m < 0, NULL, month_day[np.maximum(end_m, 0)])
+            self.rows.add(
+                "invoice_lines",
+                g=self.accounts.number[account_idx][billed],
+                iseq=invoice_no[billed],
+                lseq=line.line_no,
+                product=select_rows(line.product, billed),
+                desc=select_rows(line.description, billed),
+                qty=line.quantity[billed],
+                unit_c=line.unit_c[billed],
+                amount_c=amount_c[billed],
+                pstart_d=select_rows(start_d, billed),
+                pend_d=select_rows(end_d, billed),
+                updated_s=issued_s[billed],
+            )
+        return total_c
+
+    # -- collections -----------------------------------------------------------------------
+    def _collect(
+        self,
+        account_idx: np.ndarray,
+        invoice_no: np.ndarray,
+        header: dict[str, object],
+        issued_s: np.ndarray,
+        total_c: np.ndarray,
+    ) -> None:
+        """Payments of open invoices, then each invoice paid or written off."""
+        outcome = self._draw_collection(account_idx, issued_s, total_c)
+        paid_s = self._emit_payments(account_idx, invoice_no, total_c, outcome)
+        received = ~outcome.uncollectible
+        self.rows.add(
+            "invoices",
+            **subset_rows(header, received),
+            status=InvoiceStatus.PAID,
+            updated_s=paid_s[received] + 60,
+        )
+        written_off_s = (header["due_d"] + self.params.write_off_after_due_days) * DAY + 9 * HOUR
+        unpaid = outcome.uncollectible
+        self.rows.add(
+            "invoices",
+            **subset_rows(header, unpaid),
+            status=InvoiceStatus.UNCOLLECTIBLE,
+            updated_s=written_off_s[unpaid],
+        )
+
+    def _draw_collection(
+        self, account_idx: np.ndarray, issued_s: np.ndarray, total_c: np.ndarray
+    ) -> Collection:
+        rng, params = self.rng, self.params
+        count = len(account_idx)
+        segment = self.accounts.segment[account_idx]
+        uncollectible = rng.random(count) < by_segment(segment, params.uncollectible_rate)
+        mean_delay_days = by_segment(segment, params.pay_delay_days_mean)
+        delay_days = rng.gamma(params.pay_delay_shape, mean_delay_days / params.pay_delay_shape)
+        first_s = (
+            issued_s
+            + np.round(delay_days * DAY).astype(np.int64)
+            + rng.integers(HOUR, 6 * HOUR, count)
+        )
+        collectible = ~uncollectible
+        partial = collectible & (rng.random(count) < params.partial_payment_rate)
+        failed = (
+            collectible
+            & ~partial
+            & (rng.random(count) < by_segment(segment, params.failed_payment_rate))
+        )
+        refunded = collectible & (rng.random(count) < params.refunded_duplicate_rate)
+        partial_share = rng.uniform(0.3, 0.7, count)
+        partial_c = np.maximum(1, np.round(total_c * partial_share)).astype(np.int64)
+        second_s = np.where(
+            partial,
+            first_s + random_days(rng, params.partial_gap_days, count),
+            first_s + random_days(rng, params.retry_after_failure_days, count),
+        )
+        with_account = rng.random(count) >= params.payment_without_account_rate
+        refund_delay_s = random_days(rng, (3, 14), count)
+        return Collection(
+            uncollectible=uncollectible,
+            first_s=first_s,
+            partial=partial,
+            failed=failed,
+            refunded=refunded,
+            partial_c=partial_c,
+            second_s=second_s,
+            with_account=with_account,
+            refund_delay_s=refund_delay_s,
+        )
+
+    def _emit_payments(
+        self,
+        account_idx: np.ndarray,
+        invoice_no: np.ndarray,
+        total_c: np.ndarray,
+        outcome: Collection,
+    ) -> np.ndarray:
+        """Payment 1 (in full, partial or failed), 2 (the rest, or the retry), 3 (a duplicate
+        charge, refunded later); returns when each invoice was paid in full."""
+        accounts = self.accounts
+        number = accounts.number[account_idx]
+        method = np.where(outcome.failed, CARD, accounts.preferred_method[account_idx])
+        payment = dict(
+            g=number,
+            iseq=invoice_no,
+            acct_g=number,
+            has_acct=outcome.with_account,
+            currency=accounts.currency[account_idx],
+            method=method,
+        )
+        received = ~outcome.uncollectible
+        first_c = np.where(outcome.partial, outcome.partial_c, total_c)
+        first_status = np.where(outcome.failed, PaymentStatus.FAILED, PaymentStatus.SUCCEEDED)
+        self.rows.add(
+            "payments",
+            **subset_rows(payment, received),
+            pseq=1,
+            amount_c=first_c[received],
+            received_s=outcome.first_s[received],
+            status=first_status[received],
+            updated_s=outcome.first_s[received] + 120,
+        )
+        second = outcome.partial | outcome.failed
+        second_c = np.where(outcome.partial, total_c - outcome.partial_c, total_c)
+        self.rows.add(
+            "payments",
+            **subset_rows(payment, second),
+            pseq=2,
+            amount_c=second_c[second],
+            received_s=outcome.second_s[second],
+            status=PaymentStatus.SUCCEEDED,
+            updated_s=outcome.second_s[second] + 120,
+        )
+        paid_s = np.where(second, outcome.second_s, outcome.first_s) + 120
+        duplicate_s = paid_s + HOUR
+        refunded = outcome.refunded
+        for status, updated_s in (
+            (PaymentStatus.SUCCEEDED, duplicate_s),
+            (PaymentStatus.REFUNDED, duplicate_s + outcome.refund_delay_s),
+        ):
+            self.rows.add(
+                "payments",
+                **subset_rows(payment, refunded),
+                pseq=3,
+                amount_c=total_c[refunded],
+                received_s=duplicate_s[refunded],
+                status=status,
+                updated_s=updated_s[refunded],
+            )
+        return paid_s
+
+    # -- quoting -------------------------------------------------------------------------
+    def _quote_new_business(self, month: int) -> None:
+        """New-business quotes of prospects and win-back quotes of churned accounts;
+        a won quote's contract starts the month after the decision."""
+        state = self.state
+        waiting = (state.stage == Stage.PROSPECT) | (state.stage == Stage.CHURNED)
+        quoted = np.flatnonzero(waiting & (state.next_quote_month == month))
+        if not len(quoted):
+            return
+        quotes, won, abandoned, start_month = self._draw_new_business(quoted)
+        quote_no = self._emit_quotes(quotes)
+        self._tally_bookings(quotes, won)
+        winners = quoted[won]
+        state.stage[winners] = Stage.WON
+        state.start_month[winners] = start_month[won]
+        state.term_months[winners] = quotes.term_months[won]
+        state.won_seats[winners] = quotes.seats[won]
+        state.won_quote[winners] = quote_no[won]
+        state.onboarding_due[winners] = quotes.with_onboarding[won]
+        state.next_quote_month[winners] = NO_MONTH
+        self._plan_retries(quotes, won, abandoned)
+
+    def _draw_new_business(
+        self, quoted: np.ndarray
+    ) -> tuple[QuoteRound, np.ndarray, np.ndarray, np.ndarray]:
+        """The quotes, which are won, which abandoned as drafts, and each start month."""
+        rng, params, accounts = self.rng, self.params, self.accounts
+        count = len(quoted)
+        segment = accounts.segment[quoted]
+        winback = self.state.stage[quoted] == Stage.CHURNED
+        created_s = self.state.next_quote_s[quoted]
+        abandoned = rng.random(count) < params.abandoned_draft_rate
+        sent_s = (
+            created_s
+            + random_days(rng, params.send_delay_days, count)
+            + rng.integers(60, 4 * HOUR, count)
+        )
+        mean_cycle_days = by_segment(segment, params.cycle_days_mean)
+        cycle_days = np.maximum(1, np.round(rng.gamma(2.0, mean_cycle_days / 2.0)))
+        decided_s = sent_s + cycle_days.astype(np.int64) * DAY + rng.integers(0, 8 * HOUR, count)
+        win_rate = np.where(
+            winback, params.winback_win_rate, by_segment(segment, params.new_win_rate)
+        )
+        won = ~abandoned & (rng.random(count) < win_rate)
+        decided_s, status = self._decide(won, sent_s, decided_s)
+        term_months = pick_by_segment(rng, segment, params.term_choices)
+        start_month = np.minimum(self.cal.month_of(decided_s) + 1, len(self.cal.month_day) - 1)
+        first_seats = accounts.first_seats[quoted]
+        winback_seats = np.maximum(1, np.round(first_seats * rng.uniform(0.5, 1.0, count)))
+        seats = np.where(winback, winback_seats, first_seats).astype(np.int64)
+        with_onboarding = ~winback & (
+            rng.random(count) < by_segment(segment, params.onboarding_rate)
+        )
+        quotes = QuoteRound(
+            account_idx=quoted,
+            quote_type=QuoteType.NEW,
+            created_s=created_s,
+            sent_s=np.where(abandoned, NULL, sent_s),
+            decided_s=decided_s,
+            status=status,
+            start_d=self.cal.month_day[start_month],
+            term_months=term_months,
+            seats=seats,
+            with_onboarding=with_onboarding,
+        )
+        return quotes, won, abandoned, start_month
+
+    def _plan_retries(self, quotes: QuoteRound, won: np.ndarray, abandoned: np.ndarray) -> None:
+        """After a loss (or an abandoned draft), maybe another new quote months later."""
+        rng, params = self.rng, self.params
+        count = len(won)
+        segment = self.accounts.segment[quotes.account_idx]
+        retry = ~won & (rng.random(count) < by_segment(segment, params.retry_rate))
+        lost_s = np.where(abandoned, quotes.created_s + 2 * DAY, quotes.decided_s)
+        next_s = lost_s + random_days(rng, params.retry_gap_days, count) + office_time(rng, count)
+        lost = ~won
+        retrying = np.where(retry[lost], self.cal.month_of(next_s[lost]), NO_MONTH)
+        self.state.next_quote_month[quotes.account_idx[lost]] = retrying
+        self.state.next_quote_s[quotes.account_idx[lost]] = next_s[lost]
+
+    def _quote_renewals(self, month: int) -> None:
+        """Renewal quotes `renewal_lead_months` before the term ends."""
+        state, params, rng = self.state, self.params, self.rng
+        ends_soon = state.end_month - params.renewal_lead_months == month
+        renewing = np.flatnonzero((state.stage == Stage.ACTIVE) & ends_soon)
+        if not len(renewing):
+            return
+        count = len(renewing)
+        created_s = self.month_s[month] + random_days(rng, (3, 20), count) + office_time(rng, count)
+        sent_s = created_s + random_days(rng, (1, 4), count)
+        decided_s = sent_s + random_days(rng, (5, 25), count)
+        segment = self.accounts.segment[renewing]
+        accepted = rng.random(count) < by_segment(segment, params.renewal_rate)
+        seat_factor = self._renewal_seat_factor(count)
+        seats = np.maximum(1, np.round(state.seats[renewing] * seat_factor)).astype(np.int64)
+        decided_s, status = self._decide(accepted, sent_s, decided_s)
+        quotes = QuoteRound(
+            account_idx=renewing,
+            quote_type=QuoteType.RENEWAL,
+            created_s=created_s,
+            sent_s=sent_s,
+            decided_s=decided_s,
+            status=status,
+            start_d=self.cal.month_day[state.end_month[renewing]],
+            term_months=state.term_months[renewing],
+            seats=seats,
+            with_onboarding=np.zeros(count, dtype=bool),
+        )
+        quote_no = self._emit_quotes(quotes)
+        self._tally_bookings(quotes, accepted)
+        state.renewal_accepted[renewing] = accepted
+        state.renewal_seats[renewing] = seats
+        state.renewal_quote[renewing] = quote_no
+
+    def _renewal_seat_factor(self, count: int) -> np.ndarray:
+        """Renewed seats / current seats: fewer, more, or the same."""
+        rng, params = self.rng, self.params
+        draw = rng.random(count)
+        shrink = draw < params.renewal_contraction_rate
+        grow = ~shrink & (draw < params.renewal_contraction_rate + params.renewal_expansion_rate)
+        return np.where(
+            shrink,
+            rng.uniform(*params.renewal_contraction_factor, count),
+            np.where(grow, rng.uniform(*params.renewal_expansion_factor, count), 1.0),
+        )
+
+    def _quote_expansions(self, month: int) -> None:
+        """Expansion quotes mid-term: more seats from next month to the term's end."""
+        state, params, rng = self.state, self.params, self.rng
+        active = state.stage == Stage.ACTIVE
+        before_renewal = state.end_month - month > params.renewal_lead_months
+        asks = rng.random(len(self.accounts)) < self.expansion_rate
+        expanding = np.flatnonzero(active & before_renewal & asks)
+        if not len(expanding):
+            return
+        count = len(expanding)
+        created_s = self.month_s[month] + random_days(rng, (0, 14), count) + office_time(rng, count)
+        sent_s = created_s + random_days(rng, (0, 3), count) + 600
+        decided_s = sent_s + random_days(rng, (1, 10), count)
+        accepted = rng.random(count) < params.expansion_win_rate
+        decided_s, status = self._decide(accepted, sent_s, decided_s)
+        seat_factor = rng.uniform(*params.expansion_seat_factor, count)
+        added = np.maximum(1, np.round(state.seats[expanding] * seat_factor)).astype(np.int64)
+        quotes = QuoteRound(
+            account_idx=expanding,
+            quote_type=QuoteType.EXPANSION,
+            created_s=created_s,
+            sent_s=sent_s,
+            decided_s=decided_s,
+            status=status,
+            start_d=self.cal.month_day[month + 1],
+            term_months=state.end_month[expanding] - (month + 1),
+            seats=added,
+            with_onboarding=np.zeros(count, dtype=bool),
+        )
+        quote_no = self._emit_quotes(quotes)
+        self._tally_bookings(quotes, accepted)
+        state.pending_seats[expanding[accepted]] = added[accepted]
+        state.pending_quote[expanding[accepted]] = quote_no[accepted]
+
+    def _decide(
+        self, accepted: np.ndarray, sent_s: np.ndarray, decided_s: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(decision time, status): a lost quote is rejected, or expires
+        `expire_after_days` after it was sent."""
+        params = self.params
+        expired = self.rng.random(len(accepted)) < params.lost_expired_share
+        lost_status = np.where(expired, QuoteStatus.EXPIRED, QuoteStatus.REJECTED)
+        expired_s = sent_s + params.expire_after_days * DAY
+        decided_s = np.where(~accepted & expired, expired_s, decided_s)
+        return decided_s, np.where(accepted, QuoteStatus.ACCEPTED, lost_status)
+
+    def _tally_bookings(self, quotes: QuoteRound, accepted: np.ndarray) -> None:
+        """Accepted quotes' contract value in USD, by owner and month decided."""
+        accounts = self.accounts
+        idx = quotes.account_idx[accepted]
+        list_c = accounts.platform_list_c[idx] + accounts.addon_list_c[idx]
+        monthly_c = quotes.seats[accepted] * list_c * (100 - accounts.discount_pct[idx]) / 100
+        onboarding_c = np.where(
+            quotes.with_onboarding[accepted],
+            accounts.onboarding_units[idx] * accounts.onboarding_price_c[idx],
+            0,
+        )
+        value_c = monthly_c * quotes.term_months[accepted] + onboarding_c
+        usd = value_c * accounts.usd_per_unit[idx] / 100
+        decided_month = self.cal.month_of(quotes.decided_s[accepted])
+        in_run = decided_month < self.cal.months
+        owner = accounts.rep[idx][in_run]
+        np.add.at(self.tallies.bookings, (owner, decided_month[in_run]), usd[in_run])
+
+    def _emit_quotes(self, quotes: QuoteRound) -> np.ndarray:
+        """Versions of the quotes and their lines; returns the quotes' numbers."""
+        idx = quotes.account_idx
+        count = len(idx)
+        quote_no = self.state.quotes_made[idx].copy()
+        self.state.quotes_made[idx] += 1
+        header = dict(
+            g=self.accounts.number[idx],
+            qseq=quote_no,
+            rep=self.accounts.rep[idx],
+            qtype=np.full(count, quotes.quote_type),
+            currency=self.accounts.currency[idx],
+            created_s=quotes.created_s,
+            start_d=quotes.start_d,
+            term=quotes.term_months,
+        )
+        header = {name: np.broadcast_to(v, (count,)) for name, v in header.items()}
+        abandoned = quotes.sent_s == NULL
+        self._emit_quote_versions(quotes, header, abandoned)
+        self._emit_quote_lines(quotes, quote_no, abandoned)
+        return quote_no
+
+    def _emit_quote_versions(
+        self, quotes: QuoteRound, header: dict[str, np.ndarray], abandoned: np.ndarray
+    ) -> None:
+        """Draft, sent, decided; an abandoned draft is deleted two days after creation."""
+        rows = self.rows
+        unset = dict(sent_s=NULL, decided_s=NULL)
+        rows.add(
+            "quotes",
+            **header,
+            status=QuoteStatus.DRAFT,
+            **unset,
+            updated_s=quotes.created_s,
+            is_deleted=False,
+        )
+        sent = ~abandoned
+        sent_header, sent_s = subset_rows(header, sent), quotes.sent_s[sent]
+        rows.add(
+            "quotes",
+            **sent_header,
+            status=QuoteStatus.SENT,
+            sent_s=sent_s,
+            decided_s=NULL,
+            updated_s=sent_s,
+            is_deleted=False,
+        )
+        decided_s = quotes.decided_s[sent]
+        rows.add(
+            "quotes",
+            **sent_header,
+            status=quotes.status[sent],
+            sent_s=sent_s,
+            decided_s=decided_s,
+            updated_s=decided_s,
+            is_deleted=False,
+        )
+        deleted_s = quotes.created_s + 2 * DAY
+        rows.add(
+            "quotes",
+            **subset_rows(header, abandoned),
+            status=QuoteStatus.DRAFT,
+            **unset,
+            updated_s=deleted_s[abandoned],
+            is_deleted=True,
+        )
+
+    def _emit_quote_lines(
+        self, quotes: QuoteRound, quote_no: np.ndarray, abandoned: np.ndarray
+    ) -> None:
+        """Platform and add-on seats at list price with the account's discount, and
+        onboarding; the lines of an abandoned draft are deleted with it."""
+        accounts, idx = self.accounts, quotes.account_idx
+        count = len(idx)
+        discount_pct = accounts.discount_pct[idx]
+        null_discount = (discount_pct == 0) & (
+            self.rng.random(count) < self.params.null_discount_rate
+        )
+        discount_pct = np.where(null_discount, NULL, discount_pct)
+        lines = (
+            QuoteLine(
+                quoted=np.ones(count, dtype=bool),
+                product=accounts.plan[idx],
+                line_no=1,
+                quantity=quotes.seats,
+                unit_c=accounts.platform_list_c[idx],
+                discount_pct=discount_pct,
+            ),
+            QuoteLine(
+                quoted=accounts.has_addon[idx],
+                product=accounts.addon[idx],
+                line_no=2,
+                quantity=quotes.seats,
+                unit_c=accounts.addon_list_c[idx],
+                discount_pct=discount_pct,
+            ),
+            QuoteLine(
+                quoted=quotes.with_onboarding,
+                product=np.full(count, P.P_ONB),
+                line_no=3,
+                quantity=accounts.onboarding_units[idx],
+                unit_c=accounts.onboarding_price_c[idx],
+                discount_pct=0,
+            ),
+        )
+        number = accounts.number[idx]
+        deleted_s = quotes.created_s + 2 * DAY
+        for line in lines:
+            discount = np.broadcast_to(line.discount_pct, (count,))
+            for deleted in (False, True):
+                emitted = line.quoted & (abandoned if deleted else True)
+                self.rows.add(
+                    "quote_lines",
+                    g=number[emitted],
+                    qseq=quote_no[emitted],
+                    lseq=line.line_no,
+                    product=line.product[emitted],
+                    qty=line.quantity[emitted],
+                    unit_c=line.unit_c[emitted],
+                    disc=discount[emitted],
+                    updated_s=(deleted_s if deleted else quotes.created_s)[emitted],
+                    is_deleted=deleted,
+                )
 
 
 def simulate_batch(
@@ -190,564 +957,19 @@ def simulate_batch(
     params: P.Params,
     total_accounts: int,
     n_reps: int,
-    base: int,
-    n: int,
+    first_account: int,
+    count: int,
     rng: np.random.Generator,
-    acc: Accumulators,
+    tallies: Accumulators,
     pool_size: int,
 ) -> Rows:
-    p = params
-    N = cal.months
-    md = cal.month_day
-    ms = md * DAY
-    end_s = cal.end_s
-    rows = Rows(end_s)
-    book = price_book(p)
-    fx0 = np.asarray(p.fx_start)
-
-    # ---- accounts: static attributes -------------------------------------------------
-    g = base + np.arange(n, dtype=np.int64)
-    growth = np.log1p(p.monthly_account_growth) / 30.44
-    span = max(md[N] - 1, 1)
-    q = (g + rng.random(n)) / total_accounts
-    created_s = np.floor(np.log1p(q * np.expm1(growth * span)) / growth * DAY).astype(np.int64)
-    created_s = np.minimum(created_s, end_s - 6 * HOUR)
-    seg = rng.choice(3, n, p=p.segment_mix)
-    chan = rng.choice(len(P.CHANNELS), n, p=p.channel_mix)
-    country = rng.choice(len(P.COUNTRIES), n, p=p.country_mix)
-    cur = np.array([P.CURRENCIES.index(c) for _, c in P.COUNTRIES])[country]
-    industry = rng.integers(0, len(P.INDUSTRIES), n)
-    rep = rng.integers(0, n_reps, n)
-    name_i, first_i, last_i, dom_i = (rng.integers(0, pool_size, n) for _ in range(4))
-    is_dup = rng.random(n) < p.duplicate_account_rate
-    plan = np.asarray(P.PLATFORM_PRODUCTS)[_choice_by_seg(rng, seg, p.plan_mix)]
-    addon = np.asarray(P.ADDON_PRODUCTS)[_choice_by_seg(rng, seg, p.addon_mix)]
-    has_addon = addon >= 0
-    addon_p = np.where(has_addon, addon, 0)
-    disc = _pick_by_seg(rng, seg, p.discount_choices)
-    seats0 = np.maximum(
-        1, np.round(rng.lognormal(np.log(_by_seg(seg, p.seats_median)), p.seats_sigma))
-    ).astype(np.int64)
-    plat_list = book[cur, plan]
-    addon_list = np.where(has_addon, book[cur, addon_p], 0)
-    plat_unit = np.round(plat_list * (100 - disc) / 100).astype(np.int64)
-    addon_unit = np.round(addon_list * (100 - disc) / 100).astype(np.int64)
-    int0 = INTERVAL[plan]
-    int1 = np.where(has_addon, INTERVAL[addon_p], 1)
-    onb_units = _by_seg(seg, p.onboarding_units)
-    terms_days = _by_seg(seg, p.payment_terms_days)
-    method_pref = _choice_by_seg(rng, seg, p.method_mix)
-
-    acct = dict(
-        g=g,
-        name_i=name_i,
-        first_i=first_i,
-        last_i=last_i,
-        dom_i=dom_i,
-        industry=industry,
-        segment=seg,
-        country=country,
-        rep=rep,
-        channel=chan,
-        created_s=created_s,
+    """Row versions of accounts first_account..first_account+count-1 over the run; adds
+    their leads and bookings to `tallies`. The same `rng` state gives the same rows."""
+    rows = Rows(cal.end_s)
+    accounts = draw_accounts(
+        cal, params, rng, first_account, count, total_accounts, n_reps, pool_size
     )
-    rows.add("accounts", **acct, updated_s=created_s, is_deleted=False)
-    upd = (~is_dup) & (rng.random(n) < p.account_update_rate)
-    upd_s = created_s + _days(rng, (30, 400), n) + rng.integers(0, HOUR, n)
-    new_first = np.where(rng.random(n) < 0.5, rng.integers(0, pool_size, n), first_i)
-    new_rep = np.where(new_first == first_i, rng.integers(0, n_reps, n), rep)
-    changed = {**acct, "first_i": new_first, "rep": new_rep}
-    rows.add(
-        "accounts",
-        **{k: v[upd] for k, v in changed.items()},
-        updated_s=upd_s[upd],
-        is_deleted=False,
-    )
-    del_s = created_s + _days(rng, (1, 20), n)
-    rows.add(
-        "accounts",
-        **{k: v[is_dup] for k, v in acct.items()},
-        updated_s=del_s[is_dup],
-        is_deleted=True,
-    )
-    c_month = cal.month_of(created_s)
-    real = ~is_dup
-    np.add.at(acc.leads, (c_month[real], chan[real]), 1)
-
-    # ---- state ------------------------------------------------------------------------------
-    state = np.where(is_dup, S_DEAD, S_PROSPECT)
-    next_q = created_s + _days(rng, p.first_quote_delay_days, n) + rng.integers(0, 6 * HOUR, n)
-    next_q = np.where(is_dup, INF, next_q)
-    nq_m = np.where(next_q < INF, cal.month_of(next_q), -1)
-    start_m = np.full(n, -1)
-    end_m = np.full(n, -1)
-    term = np.zeros(n, dtype=np.int64)
-    seats = np.zeros(n, dtype=np.int64)
-    won_seats = np.zeros(n, dtype=np.int64)
-    won_q = np.zeros(n, dtype=np.int64)
-    contract_q = np.zeros(n, dtype=np.int64)
-    nb0 = np.full(n, -1)
-    nb1 = np.full(n, -1)
-    q_n = np.zeros(n, dtype=np.int64)
-    i_n = np.zeros(n, dtype=np.int64)
-    onb = np.zeros(n, dtype=bool)
-    ren_ok = np.zeros(n, dtype=bool)
-    ren_seats = np.zeros(n, dtype=np.int64)
-    ren_q = np.zeros(n, dtype=np.int64)
-    pend = np.zeros(n, dtype=np.int64)
-    pend_q = np.zeros(n, dtype=np.int64)
-
-    def book_value(idx, qty, term_m, with_onb, dec_s):
-        monthly = qty * (plat_list[idx] + addon_list[idx]) * (100 - disc[idx]) / 100
-        tcv = monthly * term_m + np.where(with_onb, onb_units[idx] * book[cur[idx], P.P_ONB], 0)
-        usd = tcv * fx0[cur[idx]] / 100
-        dm = cal.month_of(dec_s)
-        ok = dm < N
-        np.add.at(acc.bookings, (rep[idx][ok], dm[ok]), usd[ok])
-
-    def emit_quote(idx, qtype, created, sent, decided, final, start_d, term_q, qty, with_onb):
-        """Versions of quotes `idx` and their lines. sent == NULL: abandoned draft."""
-        k = len(idx)
-        qtype = np.full(k, qtype)
-        qseq = q_n[idx].copy()
-        q_n[idx] += 1
-        base_cols = dict(
-            g=g[idx],
-            qseq=qseq,
-            rep=rep[idx],
-            qtype=qtype,
-            currency=cur[idx],
-            created_s=created,
-            start_d=start_d,
-            term=term_q,
-        )
-        base_cols = {k_: np.broadcast_to(v, (k,)) for k_, v in base_cols.items()}
-        abandoned = sent == NULL
-        rows.add(
-            "quotes",
-            **base_cols,
-            status=Q_DRAFT,
-            sent_s=NULL,
-            decided_s=NULL,
-            updated_s=created,
-            is_deleted=False,
-        )
-        a = ~abandoned
-        rows.add(
-            "quotes",
-            **{k_: v[a] for k_, v in base_cols.items()},
-            status=Q_SENT,
-            sent_s=sent[a],
-            decided_s=NULL,
-            updated_s=sent[a],
-            is_deleted=False,
-        )
-        rows.add(
-            "quotes",
-            **{k_: v[a] for k_, v in base_cols.items()},
-            status=final[a],
-            sent_s=sent[a],
-            decided_s=decided[a],
-            updated_s=decided[a],
-            is_deleted=False,
-        )
-        del_s = created + 2 * DAY
-        rows.add(
-            "quotes",
-            **{k_: v[abandoned] for k_, v in base_cols.items()},
-            status=Q_DRAFT,
-            sent_s=NULL,
-            decided_s=NULL,
-            updated_s=del_s[abandoned],
-            is_deleted=True,
-        )
-        null_disc = (disc[idx] == 0) & (rng.random(k) < p.null_discount_rate)
-        d = np.where(null_disc, NULL, disc[idx])
-        lines = [
-            (np.ones(k, dtype=bool), plan[idx], 1, plat_list[idx], d),
-            (has_addon[idx], addon_p[idx], 2, addon_list[idx], d),
-            (with_onb, np.full(k, P.P_ONB), 3, book[cur[idx], P.P_ONB], 0),
-        ]
-        for mask, prod, lseq, unit, dd in lines:
-            qty_l = onb_units[idx] if lseq == 3 else qty
-            dd = np.broadcast_to(dd, (k,))
-            for deleted in (False, True):
-                m_ = mask & (abandoned if deleted else True)
-                rows.add(
-                    "quote_lines",
-                    g=g[idx][m_],
-                    qseq=qseq[m_],
-                    lseq=lseq,
-                    product=prod[m_],
-                    qty=qty_l[m_],
-                    unit_c=unit[m_],
-                    disc=dd[m_],
-                    updated_s=(del_s if deleted else created)[m_],
-                    is_deleted=deleted,
-                )
-        return qseq
-
-    def lost_decision(k, sent):
-        expired = rng.random(k) < p.lost_expired_share
-        return expired, np.where(expired, Q_EXPIRED, Q_REJECTED), sent + p.expire_after_days * DAY
-
-    def emit_invoice(idx, issue_s, qseq, lines, status):
-        """Versions of invoices for accounts `idx`, their `lines`, and their payments."""
-        k = len(idx)
-        issue_s = np.broadcast_to(np.asarray(issue_s, dtype=np.int64), (k,))
-        qseq = np.broadcast_to(qseq, (k,))
-        iseq = i_n[idx].copy()
-        i_n[idx] += 1
-        total = np.zeros(k, dtype=np.int64)
-        draft = status == I_DRAFT
-        issued_d = NULL if draft else issue_s // DAY
-        due_d = NULL if draft else issue_s // DAY + terms_days[idx]
-        for mask, prod, lseq, desc, qty, unit, ps, pe in lines:
-            amount = qty * unit
-            total += np.where(mask, amount, 0)
-            ps_d = np.where(ps < 0, NULL, md[np.maximum(ps, 0)])
-            pe_d = np.where(pe < 0, NULL, md[np.maximum(pe, 0)])
-            rows.add(
-                "invoice_lines",
-                g=g[idx][mask],
-                iseq=iseq[mask],
-                lseq=lseq,
-                product=_sel(prod, mask),
-                desc=_sel(desc, mask),
-                qty=qty[mask],
-                unit_c=unit[mask],
-                amount_c=amount[mask],
-                pstart_d=_sel(ps_d, mask),
-                pend_d=_sel(pe_d, mask),
-                updated_s=issue_s[mask],
-            )
-        head = dict(
-            g=g[idx],
-            iseq=iseq,
-            qseq=qseq,
-            currency=cur[idx],
-            issued_d=issued_d,
-            due_d=due_d,
-            total_c=total,
-        )
-        if status != I_OPEN:  # draft, or a duplicate that is voided the next day
-            first = I_DRAFT if draft else I_OPEN
-            rows.add("invoices", **head, status=first, updated_s=issue_s + 30)
-            if status == I_VOID:
-                rows.add("invoices", **head, status=I_VOID, updated_s=issue_s + DAY)
-            return
-        rows.add("invoices", **head, status=I_OPEN, updated_s=issue_s + 30)
-        _collect(idx, iseq, issue_s, due_d, total, head)
-
-    def _collect(idx, iseq, issue_s, due_d, total, head):
-        k = len(idx)
-        s = seg[idx]
-        unc = rng.random(k) < _by_seg(s, p.uncollectible_rate)
-        mean = _by_seg(s, p.pay_delay_days_mean)
-        delay = rng.gamma(p.pay_delay_shape, mean / p.pay_delay_shape)
-        t1 = issue_s + np.round(delay * DAY).astype(np.int64) + rng.integers(HOUR, 6 * HOUR, k)
-        partial = (~unc) & (rng.random(k) < p.partial_payment_rate)
-        failed = (~unc) & (~partial) & (rng.random(k) < _by_seg(s, p.failed_payment_rate))
-        refund = (~unc) & (rng.random(k) < p.refunded_duplicate_rate)
-        part = np.maximum(1, np.round(total * rng.uniform(0.3, 0.7, k))).astype(np.int64)
-        t2 = np.where(
-            partial,
-            t1 + _days(rng, p.partial_gap_days, k),
-            t1 + _days(rng, p.retry_after_failure_days, k),
-        )
-        has_acct = rng.random(k) >= p.payment_without_account_rate
-        method = np.where(failed, 0, method_pref[idx])
-        pay = dict(
-            g=g[idx], iseq=iseq, acct_g=g[idx], has_acct=has_acct, currency=cur[idx], method=method
-        )
-        ok = ~unc
-        amt1 = np.where(partial, part, total)
-        st1 = np.where(failed, PAY_FAILED, PAY_OK)
-        rows.add(
-            "payments",
-            **{k_: v[ok] for k_, v in pay.items()},
-            pseq=1,
-            amount_c=amt1[ok],
-            received_s=t1[ok],
-            status=st1[ok],
-            updated_s=t1[ok] + 120,
-        )
-        two = partial | failed
-        amt2 = np.where(partial, total - part, total)
-        rows.add(
-            "payments",
-            **{k_: v[two] for k_, v in pay.items()},
-            pseq=2,
-            amount_c=amt2[two],
-            received_s=t2[two],
-            status=PAY_OK,
-            updated_s=t2[two] + 120,
-        )
-        paid_t = np.where(two, t2, t1) + 120
-        t3 = paid_t + HOUR
-        t3r = t3 + _days(rng, (3, 14), k)
-        for st, upd_t in ((PAY_OK, t3), (PAY_REFUNDED, t3r)):
-            rows.add(
-                "payments",
-                **{k_: v[refund] for k_, v in pay.items()},
-                pseq=3,
-                amount_c=total[refund],
-                received_s=t3[refund],
-                status=st,
-                updated_s=upd_t[refund],
-            )
-        rows.add(
-            "invoices",
-            **{k_: _sel(v, ok) for k_, v in head.items()},
-            status=I_PAID,
-            updated_s=paid_t[ok] + 60,
-        )
-        off_s = (due_d + p.write_off_after_due_days) * DAY + 9 * HOUR
-        rows.add(
-            "invoices",
-            **{k_: _sel(v, unc) for k_, v in head.items()},
-            status=I_UNCOLLECTIBLE,
-            updated_s=off_s[unc],
-        )
-
-    # ---- the months --------------------------------------------------------------------
-    adhoc_rate = _by_seg(seg, p.adhoc_training_monthly_rate)
-    expansion_rate = _by_seg(seg, p.expansion_monthly_rate)
-    for m in range(N + 1):
-        draft = m == N
-        # expansions won last month take effect
-        exp_now = (state == S_ACTIVE) & (pend > 0)
-        seats = np.where(exp_now, seats + pend, seats)
-
-        # contract ends: renew or churn
-        ending = (state == S_ACTIVE) & (end_m == m)
-        renew = ending & ren_ok
-        end_m = np.where(renew, end_m + term, end_m)
-        seats = np.where(renew, ren_seats, seats)
-        contract_q = np.where(renew, ren_q, contract_q)
-        churn = ending & ~ren_ok
-        state = np.where(churn, S_CHURNED, state)
-        nb0 = np.where(churn, -1, nb0)
-        nb1 = np.where(churn, -1, nb1)
-        back = np.flatnonzero(churn)
-        back = back[rng.random(len(back)) < p.winback_rate]
-        if len(back):
-            k = len(back)
-            wb_s = ms[m] + _days(rng, p.winback_gap_days, k) + _office_time(rng, k)
-            next_q[back] = wb_s
-            nq_m[back] = cal.month_of(wb_s)
-
-        # won contracts start
-        starting = (state == S_WON) & (start_m == m)
-        state = np.where(starting, S_ACTIVE, state)
-        end_m = np.where(starting, m + term, end_m)
-        seats = np.where(starting, won_seats, seats)
-        contract_q = np.where(starting, won_q, contract_q)
-        nb0 = np.where(starting, m, nb0)
-        nb1 = np.where(starting & has_addon, m, nb1)
-
-        # billing: regular invoices, prorated expansion invoices, ad-hoc services
-        active = state == S_ACTIVE
-        bill0 = active & (nb0 == m)
-        bill1 = active & has_addon & (nb1 == m)
-        reg = np.flatnonzero(bill0 | bill1)
-        if len(reg):
-            k = len(reg)
-            if draft:
-                issue = ms[m] - _days(rng, (1, 4), k) - _office_time(rng, k)
-            else:
-                issue = ms[m] + rng.integers(HOUR, 6 * HOUR, k)
-            b0, b1 = bill0[reg], bill1[reg]
-            plat_amt = seats[reg] * plat_unit[reg] * int0[reg]
-            credit = b0 & (rng.random(k) < p.credit_rate) & (not draft)
-            credit_unit = -np.round(plat_amt * p.credit_share).astype(np.int64)
-            lines = [
-                Line(
-                    b0,
-                    plan[reg],
-                    1,
-                    plan[reg],
-                    seats[reg],
-                    plat_unit[reg] * int0[reg],
-                    np.full(k, m),
-                    m + int0[reg],
-                ),
-                Line(
-                    b1,
-                    addon_p[reg],
-                    2,
-                    addon_p[reg],
-                    seats[reg],
-                    addon_unit[reg] * int1[reg],
-                    np.full(k, m),
-                    m + int1[reg],
-                ),
-                Line(
-                    onb[reg], P.P_ONB, 3, P.P_ONB, onb_units[reg], book[cur[reg], P.P_ONB], -1, -1
-                ),
-                Line(credit, P.P_CRD, 4, P.P_CRD, np.ones(k, dtype=np.int64), credit_unit, -1, -1),
-            ]
-            status = I_DRAFT if draft else I_OPEN
-            emit_invoice(reg, issue, contract_q[reg], lines, status)
-            dup = (rng.random(k) < p.void_duplicate_rate) & (not draft)
-            if dup.any():
-                sub = [line.subset(dup) for line in lines]
-                emit_invoice(reg[dup], issue[dup] + 600, contract_q[reg][dup], sub, I_VOID)
-            onb[reg] = False
-        pr0 = exp_now & (nb0 > m) & ~bill0
-        pr1 = exp_now & has_addon & (nb1 > m) & ~bill1
-        pr = np.flatnonzero(pr0 | pr1)
-        if len(pr):
-            k = len(pr)
-            issue = (ms[m] - _days(rng, (1, 4), k)) if draft else ms[m] + 7 * HOUR
-            rem0, rem1 = nb0[pr] - m, nb1[pr] - m
-            n_p = len(P.PRODUCTS)
-            lines = [
-                Line(
-                    pr0[pr],
-                    plan[pr],
-                    1,
-                    plan[pr] + n_p,
-                    pend[pr],
-                    plat_unit[pr] * rem0,
-                    np.full(k, m),
-                    nb0[pr],
-                ),
-                Line(
-                    pr1[pr],
-                    addon_p[pr],
-                    2,
-                    addon_p[pr] + n_p,
-                    pend[pr],
-                    addon_unit[pr] * rem1,
-                    np.full(k, m),
-                    nb1[pr],
-                ),
-            ]
-            emit_invoice(pr, issue, pend_q[pr], lines, I_DRAFT if draft else I_OPEN)
-        pend = np.where(exp_now, 0, pend)
-        nb0 = np.where(bill0, nb0 + int0, nb0)
-        nb1 = np.where(bill1, nb1 + int1, nb1)
-        if draft:
-            break
-        adhoc = np.flatnonzero(active & (rng.random(n) < adhoc_rate))
-        if len(adhoc):
-            k = len(adhoc)
-            issue = ms[m] + _days(rng, (4, 24), k) + _office_time(rng, k)
-            hours = rng.integers(p.training_hours[0], p.training_hours[1] + 1, k)
-            lines = [
-                Line(
-                    np.ones(k, dtype=bool),
-                    P.P_TRN,
-                    1,
-                    P.P_TRN,
-                    hours,
-                    book[cur[adhoc], P.P_TRN],
-                    -1,
-                    -1,
-                ),
-            ]
-            emit_invoice(adhoc, issue, np.full(k, -1), lines, I_OPEN)
-
-        # new-business and win-back quotes
-        nb_idx = np.flatnonzero(((state == S_PROSPECT) | (state == S_CHURNED)) & (nq_m == m))
-        if len(nb_idx):
-            idx, k = nb_idx, len(nb_idx)
-            s = seg[idx]
-            winback = state[idx] == S_CHURNED
-            created = next_q[idx]
-            abandoned = rng.random(k) < p.abandoned_draft_rate
-            sent = created + _days(rng, p.send_delay_days, k) + rng.integers(60, 4 * HOUR, k)
-            mean = _by_seg(s, p.cycle_days_mean)
-            cycle = np.maximum(1, np.round(rng.gamma(2.0, mean / 2.0))).astype(np.int64)
-            decided = sent + cycle * DAY + rng.integers(0, 8 * HOUR, k)
-            win_p = np.where(winback, p.winback_win_rate, _by_seg(s, p.new_win_rate))
-            won = (~abandoned) & (rng.random(k) < win_p)
-            expired, lost_status, exp_s = lost_decision(k, sent)
-            decided = np.where(~won & expired, exp_s, decided)
-            final = np.where(won, Q_ACCEPTED, lost_status)
-            term_q = _pick_by_seg(rng, s, p.term_choices)
-            s_m = np.minimum(cal.month_of(decided) + 1, len(md) - 1)
-            qty = np.where(
-                winback,
-                np.maximum(1, np.round(seats0[idx] * rng.uniform(0.5, 1.0, k))),
-                seats0[idx],
-            ).astype(np.int64)
-            with_onb = (~winback) & (rng.random(k) < _by_seg(s, p.onboarding_rate))
-            sent = np.where(abandoned, NULL, sent)
-            qseq = emit_quote(
-                idx, T_NEW, created, sent, decided, final, md[s_m], term_q, qty, with_onb
-            )
-            book_value(idx[won], qty[won], term_q[won], with_onb[won], decided[won])
-            w = idx[won]
-            state[w] = S_WON
-            start_m[w] = s_m[won]
-            term[w] = term_q[won]
-            won_seats[w] = qty[won]
-            won_q[w] = qseq[won]
-            onb[w] = with_onb[won]
-            nq_m[w] = -1
-            retry = ~won & (rng.random(k) < _by_seg(s, p.retry_rate))
-            after = np.where(abandoned, created + 2 * DAY, decided)
-            nxt = after + _days(rng, p.retry_gap_days, k) + _office_time(rng, k)
-            nq_m[idx[~won]] = np.where(retry[~won], cal.month_of(nxt[~won]), -1)
-            next_q[idx[~won]] = nxt[~won]
-
-        # renewal quotes, two months before the contract ends
-        rn = np.flatnonzero((state == S_ACTIVE) & (end_m - p.renewal_lead_months == m))
-        if len(rn):
-            idx, k = rn, len(rn)
-            s = seg[idx]
-            created = ms[m] + _days(rng, (3, 20), k) + _office_time(rng, k)
-            sent = created + _days(rng, (1, 4), k)
-            decided = sent + _days(rng, (5, 25), k)
-            ok = rng.random(k) < _by_seg(s, p.renewal_rate)
-            u = rng.random(k)
-            shrink = u < p.renewal_contraction_rate
-            grow = (~shrink) & (u < p.renewal_contraction_rate + p.renewal_expansion_rate)
-            factor = np.where(
-                shrink,
-                rng.uniform(*p.renewal_contraction_factor, k),
-                np.where(grow, rng.uniform(*p.renewal_expansion_factor, k), 1.0),
-            )
-            qty = np.maximum(1, np.round(seats[idx] * factor)).astype(np.int64)
-            expired, lost_status, exp_s = lost_decision(k, sent)
-            decided = np.where(~ok & expired, exp_s, decided)
-            final = np.where(ok, Q_ACCEPTED, lost_status)
-            start_d = md[end_m[idx]]
-            no_onb = np.zeros(k, dtype=bool)
-            qseq = emit_quote(
-                idx, T_RENEWAL, created, sent, decided, final, start_d, term[idx], qty, no_onb
-            )
-            book_value(idx[ok], qty[ok], term[idx][ok], no_onb[ok], decided[ok])
-            ren_ok[idx] = ok
-            ren_seats[idx] = qty
-            ren_q[idx] = qseq
-
-        # expansion quotes mid-contract
-        ex = np.flatnonzero(
-            (state == S_ACTIVE)
-            & (end_m - m > p.renewal_lead_months)
-            & (rng.random(n) < expansion_rate)
-        )
-        if len(ex):
-            idx, k = ex, len(ex)
-            created = ms[m] + _days(rng, (0, 14), k) + _office_time(rng, k)
-            sent = created + _days(rng, (0, 3), k) + 600
-            decided = sent + _days(rng, (1, 10), k)
-            ok = rng.random(k) < p.expansion_win_rate
-            expired, lost_status, exp_s = lost_decision(k, sent)
-            decided = np.where(~ok & expired, exp_s, decided)
-            final = np.where(ok, Q_ACCEPTED, lost_status)
-            delta = np.maximum(
-                1, np.round(seats[idx] * rng.uniform(*p.expansion_seat_factor, k))
-            ).astype(np.int64)
-            rest = end_m[idx] - (m + 1)
-            no_onb = np.zeros(k, dtype=bool)
-            qseq = emit_quote(
-                idx, T_EXPANSION, created, sent, decided, final, md[m + 1], rest, delta, no_onb
-            )
-            book_value(idx[ok], delta[ok], rest[ok], no_onb[ok], decided[ok])
-            pend[idx[ok]] = delta[ok]
-            pend_q[idx[ok]] = qseq[ok]
+    emit_account_versions(rows, accounts, params, rng, n_reps, pool_size)
+    tally_leads(tallies, cal, accounts)
+    Lifecycle(cal, params, rng, rows, accounts, tallies).run()
     return rows

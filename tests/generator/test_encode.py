@@ -1,4 +1,4 @@
-"""The generator's value formatting (`revops/generator/encode.py`), value by value.
+"""The generator's value formatting (`generator/encode.py`), value by value.
 
 The generated-file tests cover the usual values; these pin the edges a run seldom
 or never reaches (a day outside the prepared table, an id wider than its width)

@@ -2,7 +2,7 @@
 
 Every check reads the generated files back (DuckDB / pyarrow / csv), never the
 generator's internals. Column names, types, enums, ranges and row rules come
-from `ingestion/contract.py`.
+from the contract registry, `foundation.contract` (docs/landing-contract.md).
 """
 
 from __future__ import annotations
@@ -495,7 +495,7 @@ def test_bad_rows_in_other_formats_sit_where_the_manifest_says(tmp_path, fmt):
 # realism: the default demo run
 # ---------------------------------------------------------------------------------------
 def _mrr_movements(con: duckdb.DuckDBPyConnection, root: Path) -> None:
-    """fct_mrr-like table `mv` per METRICS.md, in each account's own currency.
+    """fct_mrr-like table `mv` per docs/metrics.md, in each account's own currency.
 
     MRR(a, M) = sum of amount / months_in_period over recurring lines of billable
     invoices with period_start <= month_end(M) < period_end. Each account bills in
