@@ -1,8 +1,8 @@
 {#
-    Invariant (METRICS.md): for every account and month
-    MRR(M) = MRR(M-1) + movement amount, and prev_mrr is the account's MRR of
-    the month before (0 at its first month). Equal within 0.005, the
-    equality of MRR values. Returns the offending rows.
+    Invariant (docs/metrics.md (Billing: MRR and its movements)): for every
+    account and month MRR(M) = MRR(M-1) + movement amount, and prev_mrr is the
+    account's MRR of the month before (0 at its first month). Equal within
+    0.005, the equality of MRR values. Returns the offending rows.
 #}
 {{ config(severity='error', tags=['metrics', 'invariant']) }}
 

@@ -1,9 +1,9 @@
 {#
     One row per currency and rate_date with the range of dates the rate
-    applies to under the FX rule (METRICS.md): [valid_from, valid_to), where
-    valid_to is the next rate_date of the currency (null for the latest).
-    USD is added with rate 1 from 1900-01-01 (USD rows in fx_rates are
-    ignored: USD is 1 by definition).
+    applies to under the FX rule (docs/metrics.md (Conventions)): [valid_from,
+    valid_to), where valid_to is the next rate_date of the currency (null for
+    the latest). USD is added with rate 1 from 1900-01-01 (USD rows in
+    fx_rates are ignored: USD is 1 by definition).
 #}
 with
 

@@ -4,9 +4,9 @@
     Staged invoice lines with their invoice's columns (account, quote, status,
     currency, issued date, FX rate), their product's pricing model, amount_usd
     at the invoice's rate (full precision, decimal(38, 10)) and service_months
-    (METRICS.md months_in_period of [period_start, period_end), null without a
-    period). Left joins: lines of missing invoices or products keep nulls and
-    are flagged.
+    (months_in_period of [period_start, period_end), docs/metrics.md (Billing:
+    MRR and its movements); null without a period). Left joins: lines of
+    missing invoices or products keep nulls and are flagged.
 #}
 with
 

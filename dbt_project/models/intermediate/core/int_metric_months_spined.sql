@@ -1,9 +1,10 @@
 {#
-    The month spine of the metric marts (METRICS.md, Conventions): one row per
+    The month spine of the metric marts (docs/metrics.md (Conventions)): one row per
     month from the month of the earliest event date to the as-of month, also
     for months without any event. Event dates are the UTC dates of accounts'
     created_at and quotes' created_at, sent_at and decided_at, invoices'
-    issued_at and payments' received_at (facts, so flagged rows are out).
+    issued_at and payments' received_at (validated rows, as in the facts, so
+    flagged rows are out).
     The as-of date is var `as_of` when set, else the latest event date.
 #}
 with
@@ -11,15 +12,15 @@ with
 event_dates as (
     select created_date as event_date from {{ ref('stg_accounts') }}
     union all
-    select created_date as event_date from {{ ref('fct_quotes') }}
+    select created_date as event_date from {{ ref('int_quotes_valued') }}
     union all
-    select sent_date as event_date from {{ ref('fct_quotes') }}
+    select sent_date as event_date from {{ ref('int_quotes_valued') }}
     union all
-    select decided_date as event_date from {{ ref('fct_quotes') }}
+    select decided_date as event_date from {{ ref('int_quotes_valued') }}
     union all
-    select issued_date as event_date from {{ ref('fct_invoices') }}
+    select issued_date as event_date from {{ ref('int_invoices_validated') }}
     union all
-    select received_date as event_date from {{ ref('fct_payments') }}
+    select received_date as event_date from {{ ref('int_payments_validated') }}
 ),
 
 bounds as (

@@ -2,11 +2,12 @@
 
 {#
     Staged quote lines with their product's pricing model and the values of
-    METRICS.md "Quote value": monthly_value = quantity x unit_price
-    x (1 - discount_pct / 100); line_value = monthly_value x term_months
-    (12 while the quote has no term) for recurring products, x 1 for one-time;
-    line_value_usd at the quote's rate. Full precision (decimal(38, 10)).
-    Left joins: lines of missing quotes or products keep nulls and are flagged.
+    "Quote value" (docs/metrics.md (Bookings and the sales funnel)):
+    monthly_value = quantity x unit_price x (1 - discount_pct / 100);
+    line_value = monthly_value x term_months (12 while the quote has no term)
+    for recurring products, x 1 for one-time; line_value_usd at the quote's
+    rate. Full precision (decimal(38, 10)). Left joins: lines of missing
+    quotes or products keep nulls and are flagged.
 #}
 with
 

@@ -2,7 +2,8 @@
 
 {#
     Staged quotes with their FX rate: usd_per_unit on or before the
-    decided date, or the created date while the quote is open (METRICS.md).
+    decided date, or the created date while the quote is open
+    (docs/metrics.md (Conventions)).
     fx_rate_usd is null when the currency has no rate on or before that date
     (flagged as missing_fx_rate).
 #}

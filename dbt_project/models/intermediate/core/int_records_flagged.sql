@@ -1,8 +1,8 @@
 {{ config(materialized='table') }}
 
 {#
-    The current set of unresolved or inconsistent rows (CONTRACT.md, bad rows
-    of the second kind): one row per entity, record_key and reason, with a
+    The current set of unresolved or inconsistent rows (docs/landing-contract.md,
+    bad rows of the second kind): one row per entity, record_key and reason, with a
     readable detail. Reasons: orphan_reference, missing_fx_rate,
     currency_mismatch, account_mismatch, total_mismatch. Recomputed from the
     current staging data on every run, so a flag disappears as soon as later

@@ -1,11 +1,12 @@
 {#
-    MRR per account and month (METRICS.md): the sum of the monthly values of
-    the account's recurring lines with period_start <= month_end < period_end,
-    one row per account and month from the account's first month with
-    MRR > 0 through the as-of month (also months with MRR 0). Two MRR values
-    closer than 0.005 are equal, so a sum below 0.005 (also a negative one,
-    from credits) is MRR 0. prev_mrr is MRR(M-1), 0 at the first month;
-    had_earlier_mrr tells whether an earlier month had MRR > 0.
+    MRR per account and month (docs/metrics.md (Billing: MRR and its
+    movements)): the sum of the monthly values of the account's recurring
+    lines with period_start <= month_end < period_end, one row per account and
+    month from the account's first month with MRR > 0 through the as-of month
+    (also months with MRR 0). Two MRR values closer than 0.005 are equal, so a
+    sum below 0.005 (also a negative one, from credits) is MRR 0. prev_mrr is
+    MRR(M-1), 0 at the first month; had_earlier_mrr tells whether an earlier
+    month had MRR > 0.
 #}
 with
 

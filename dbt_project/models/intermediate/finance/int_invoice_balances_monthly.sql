@@ -1,6 +1,6 @@
 {#
-    Open balance of each receivable invoice at each month end (METRICS.md,
-    Receivables): total_amount_usd minus its received payments (converted at
+    Open balance of each receivable invoice at each month end (docs/metrics.md
+    (Receivables)): total_amount_usd minus its received payments (converted at
     the invoice's rate) with received date <= month_end, for invoices with
     status open or paid issued on or before month_end (uncollectible ones are
     written off), with the days past due (month_end - due_date, or
@@ -29,7 +29,7 @@ invoices as (
         total_amount_usd,
         issued_date,
         due_date
-    from {{ ref('fct_invoices') }}
+    from {{ ref('int_invoices_validated') }}
     where
         invoice_status in ('open', 'paid')
         and issued_date is not null
@@ -40,7 +40,7 @@ payments as (
         invoice_id,
         amount_usd_at_invoice_rate as amount_usd,
         received_date
-    from {{ ref('fct_payments') }}
+    from {{ ref('int_payments_validated') }}
     where is_received
 ),
 

@@ -1,10 +1,10 @@
 {#
-    Paid date of each invoice with status open or paid (METRICS.md): the
-    first date, from issued_date on, on which the open balance (total in USD
-    minus received payments at the invoice's rate up to that date) is
-    <= 0.005; the balance only changes on the issue date and on payment
-    dates, so those are the candidates. days_to_pay = paid_date - issued_date.
-    Invoices not paid yet have no row.
+    Paid date of each invoice with status open or paid (docs/metrics.md
+    (Receivables)): the first date, from issued_date on, on which the open
+    balance (total in USD minus received payments at the invoice's rate up to
+    that date) is <= 0.005; the balance only changes on the issue date and on
+    payment dates, so those are the candidates. days_to_pay = paid_date -
+    issued_date. Invoices not paid yet have no row.
 #}
 with
 
@@ -13,7 +13,7 @@ invoices as (
         invoice_id,
         total_amount_usd,
         issued_date
-    from {{ ref('fct_invoices') }}
+    from {{ ref('int_invoices_validated') }}
     where
         invoice_status in ('open', 'paid')
         and issued_date is not null
@@ -24,7 +24,7 @@ payments as (
         invoice_id,
         amount_usd_at_invoice_rate as amount_usd,
         received_date
-    from {{ ref('fct_payments') }}
+    from {{ ref('int_payments_validated') }}
     where is_received
 ),
 

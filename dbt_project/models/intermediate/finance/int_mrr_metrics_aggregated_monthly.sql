@@ -1,9 +1,9 @@
 {#
-    The MRR numbers of metrics_monthly per month (METRICS.md, Billing and
-    Acquisition): MRR, movements, customers, churn and retention rates, NRR
-    and GRR over 12 months, ARPU, LTV and CAC. One row per spine month.
-    Contraction and churn amounts are negative, as in the movement table.
-    A rate with a zero or null denominator is null.
+    The MRR numbers of metrics_monthly per month (docs/metrics.md, Billing:
+    MRR and its movements, and Acquisition): MRR, movements, customers, churn
+    and retention rates, NRR and GRR over 12 months, ARPU, LTV and CAC. One
+    row per spine month. Contraction and churn amounts are negative, as in the
+    movement table. A rate with a zero or null denominator is null.
 #}
 with
 
@@ -22,7 +22,7 @@ account_months as (
         mrr,
         movement_amount,
         month
-    from {{ ref('fct_mrr') }}
+    from {{ ref('int_mrr_movements_classified') }}
 ),
 
 marketing_spend as (

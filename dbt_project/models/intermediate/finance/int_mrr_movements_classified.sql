@@ -1,8 +1,9 @@
 {#
-    MRR movement of each account and month (METRICS.md table), comparing
-    cur = mrr with prev = prev_mrr (both already 0 below 0.005). Two values
-    closer than 0.005 are equal: |cur - prev| < 0.005 is `unchanged` with
-    amount 0, so MRR(M) = MRR(M-1) + movement amount holds to within 0.005.
+    MRR movement of each account and month (the table of docs/metrics.md
+    (Billing: MRR and its movements)), comparing cur = mrr with prev =
+    prev_mrr (both already 0 below 0.005). Two values closer than 0.005 are
+    equal: |cur - prev| < 0.005 is `unchanged` with amount 0, so MRR(M) =
+    MRR(M-1) + movement amount holds to within 0.005.
 #}
 with
 

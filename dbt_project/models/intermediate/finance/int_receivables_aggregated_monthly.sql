@@ -1,5 +1,5 @@
 {#
-    Receivables numbers per spine month (METRICS.md, Receivables):
+    Receivables numbers per spine month (docs/metrics.md (Receivables)):
     collections (received payments at the received-date rate), accounts
     receivable (sum of positive open balances at month_end), DSO and the
     average days to pay of invoices paid in the month.
@@ -33,7 +33,7 @@ payments as (
     select
         cast(amount_usd as {{ type_double() }}) as amount_usd,
         received_date
-    from {{ ref('fct_payments') }}
+    from {{ ref('int_payments_validated') }}
     where is_received
 ),
 

@@ -1,7 +1,8 @@
 {#
-    Recurring lines (METRICS.md, Billing): lines of billable invoices whose
-    product is recurring and that have a service period, with their monthly
-    value = amount_usd / months_in_period (full precision, double).
+    Recurring lines (docs/metrics.md (Billing: MRR and its movements)): lines
+    of billable invoices whose product is recurring and that have a service
+    period, with their monthly value = amount_usd / months_in_period (full
+    precision, double).
 #}
 with
 
@@ -14,7 +15,7 @@ invoice_lines as (
         service_months,
         period_start,
         period_end
-    from {{ ref('fct_invoice_lines') }}
+    from {{ ref('int_invoice_lines_validated') }}
     where
         is_billable
         and pricing_model = 'recurring'

@@ -1,10 +1,10 @@
 {#
-    Invoiced, recognized and deferred revenue per spine month (METRICS.md,
-    Billing), in USD at full precision (double). Lines of billable invoices:
-    a line with a service period is recognized ratably by day over
-    [period_start, period_end); a line without one in full on the invoice's
-    issued date. Deferred(M) = amounts of lines issued on or before
-    month_end(M) minus their revenue recognized through month_end(M).
+    Invoiced, recognized and deferred revenue per spine month (docs/metrics.md
+    (Billing: MRR and its movements)), in USD at full precision (double).
+    Lines of billable invoices: a line with a service period is recognized
+    ratably by day over [period_start, period_end); a line without one in full
+    on the invoice's issued date. Deferred(M) = amounts of lines issued on or
+    before month_end(M) minus their revenue recognized through month_end(M).
 #}
 with
 
@@ -20,7 +20,7 @@ invoices as (
     select
         total_amount_usd,
         issued_date
-    from {{ ref('fct_invoices') }}
+    from {{ ref('int_invoices_validated') }}
     where is_billable
 ),
 
@@ -32,7 +32,7 @@ invoice_lines as (
         period_end,
         period_start is not null and period_end is not null as has_period,
         {{ dbt.datediff('period_start', 'period_end', 'day') }} as period_days
-    from {{ ref('fct_invoice_lines') }}
+    from {{ ref('int_invoice_lines_validated') }}
     where is_billable
 ),
 

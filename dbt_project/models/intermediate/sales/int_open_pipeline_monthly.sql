@@ -1,9 +1,9 @@
 {#
-    Open pipeline (METRICS.md) at two dates per spine month: month_end(M)
-    and month_end(M-1) (the day before the month). A quote is open at D when
-    created_date <= D and it has no decided_date or decided_date > D.
-    Value = quote_value_usd (rate on the decided date, or the created date
-    while open).
+    Open pipeline (docs/metrics.md (Bookings and the sales funnel)) at two
+    dates per spine month: month_end(M) and month_end(M-1) (the day before the
+    month). A quote is open at D when created_date <= D and it has no
+    decided_date or decided_date > D. Value = quote_value_usd (rate on the
+    decided date, or the created date while open).
 #}
 with
 
@@ -20,7 +20,7 @@ quotes as (
         cast(quote_value_usd as {{ type_double() }}) as quote_value_usd,
         created_date,
         decided_date
-    from {{ ref('fct_quotes') }}
+    from {{ ref('int_quotes_valued') }}
 ),
 
 as_of_dates as (

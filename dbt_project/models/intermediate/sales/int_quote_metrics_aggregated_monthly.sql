@@ -1,8 +1,8 @@
 {#
-    Bookings and funnel numbers per spine month (METRICS.md, Bookings and the
-    sales funnel): bookings TCV / ACV (also by quote_type), win rate, sales
-    cycle, funnel conversion by created month, pipeline coverage, team quota
-    attainment, sales velocity (trailing M-2..M), renewals and backlog.
+    Bookings and funnel numbers per spine month (docs/metrics.md (Bookings and
+    the sales funnel)): bookings TCV / ACV (also by quote_type), win rate,
+    sales cycle, funnel conversion by created month, pipeline coverage, team
+    quota attainment, sales velocity (trailing M-2..M), renewals and backlog.
     A rate with a zero or null denominator is null.
 #}
 with
@@ -31,7 +31,7 @@ quotes as (
         contract_end_date,
         created_date,
         decided_date
-    from {{ ref('fct_quotes') }}
+    from {{ ref('int_quotes_valued') }}
 ),
 
 invoice_lines as (
@@ -39,7 +39,7 @@ invoice_lines as (
         quote_id,
         cast(amount_usd as {{ type_double() }}) as amount_usd,
         issued_date
-    from {{ ref('fct_invoice_lines') }}
+    from {{ ref('int_invoice_lines_validated') }}
     where
         is_billable
         and quote_id is not null

@@ -1,9 +1,11 @@
 {#
-    Sales productivity per rep and spine month (METRICS.md, Bookings):
-    bookings (TCV of quotes accepted in the month) by owner_rep_id, the rep's
-    target, quota attainment = bookings / target (null without a target or
-    with a target of 0) and the rep's win rate among quotes decided in the
-    month. Grain: every rep of dim_sales_rep x every spine month.
+    Sales productivity per rep and spine month (docs/metrics.md (Bookings and
+    the sales funnel)): bookings (TCV of quotes accepted in the month) by
+    owner_rep_id, the rep's target, quota attainment = bookings / target (null
+    without a target or with a target of 0) and the rep's win rate among
+    quotes decided in the month. Grain: rep x spine month, for the rep-months
+    with a decided quote or a target; sales_rep_monthly spreads it over every
+    rep of dim_sales_rep and every month.
 #}
 with
 
@@ -14,17 +16,13 @@ months as (
     from {{ ref('int_metric_months_spined') }}
 ),
 
-reps as (
-    select owner_rep_id from {{ ref('dim_sales_rep') }}
-),
-
 quotes as (
     select
         owner_rep_id,
         quote_status,
         cast(tcv_usd as {{ type_double() }}) as tcv_usd,
         decided_date
-    from {{ ref('fct_quotes') }}
+    from {{ ref('int_quotes_valued') }}
     where
         quote_status in ('accepted', 'rejected', 'expired')
         and owner_rep_id is not null
@@ -55,36 +53,35 @@ decisions_summed as (
         months.month
 ),
 
-reps_spined as (
+targets_in_spine as (
     select
-        reps.owner_rep_id,
-        months.month
-    from reps
-    cross join months
+        targets.owner_rep_id,
+        targets.month,
+        targets.target_amount_usd
+    from targets
+    inner join months
+        on targets.month = months.month
 ),
 
 final as (
     select
-        reps_spined.owner_rep_id,
+        coalesce(decisions_summed.owner_rep_id, targets_in_spine.owner_rep_id)
+            as owner_rep_id,
         coalesce(decisions_summed.bookings_tcv, 0) as bookings_tcv,
-        targets.target_amount_usd,
+        targets_in_spine.target_amount_usd,
         coalesce(decisions_summed.bookings_tcv, 0)
-        / nullif(targets.target_amount_usd, 0) as quota_attainment,
+        / nullif(targets_in_spine.target_amount_usd, 0) as quota_attainment,
         coalesce(decisions_summed.quotes_won, 0) as quotes_won,
         coalesce(decisions_summed.quotes_decided, 0) as quotes_decided,
         cast(decisions_summed.quotes_won as {{ type_double() }})
         / nullif(decisions_summed.quotes_decided, 0) as win_rate,
-        targets.owner_rep_id is not null as has_target,
-        reps_spined.month
-    from reps_spined
-    left join decisions_summed
+        targets_in_spine.owner_rep_id is not null as has_target,
+        coalesce(decisions_summed.month, targets_in_spine.month) as month  -- noqa: RF04
+    from decisions_summed
+    full outer join targets_in_spine
         on
-            reps_spined.owner_rep_id = decisions_summed.owner_rep_id
-            and reps_spined.month = decisions_summed.month
-    left join targets
-        on
-            reps_spined.owner_rep_id = targets.owner_rep_id
-            and reps_spined.month = targets.month
+            decisions_summed.owner_rep_id = targets_in_spine.owner_rep_id
+            and decisions_summed.month = targets_in_spine.month
 )
 
 select * from final

@@ -1,8 +1,8 @@
 {#
     Grain: one row per month and aging bucket (current, 1_30, 31_60, 61_90,
     over_90), every bucket every month (0 when empty). amount = sum of the
-    positive open balances at month_end (METRICS.md AR aging); the buckets of
-    a month add up to its accounts_receivable.
+    positive open balances at month_end (AR aging, docs/metrics.md
+    (Receivables)); the buckets of a month add up to its accounts_receivable.
 #}
 with
 

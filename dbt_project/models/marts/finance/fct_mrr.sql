@@ -1,7 +1,8 @@
 {#
-    Grain: one row per account and month, from the account's first month
-    with MRR > 0 through the as-of month (METRICS.md). Money in USD, double
-    (full precision; round to cents only when shown).
+    Grain: one row per account and month, from the account's first month with
+    MRR > 0 through the as-of month (docs/metrics.md (Billing: MRR and its
+    movements)). Money in USD, double (full precision; round to cents only
+    when shown).
 #}
 with
 

@@ -1,9 +1,10 @@
 {#
     Grain: one row per month, from the month of the earliest event to the
-    as-of month, also empty months (METRICS.md). Money in USD as double at
-    full precision (round to cents only when shown); rates are shares
-    (1 = 100 %), null when their denominator is 0 or null. Contraction and
-    churned MRR are negative amounts, as in the movement table.
+    as-of month, also empty months (docs/metrics.md (Conventions)). Money in
+    USD as double at full precision (round to cents only when shown); rates
+    are shares (1 = 100 %), null when their denominator is 0 or null.
+    Contraction and churned MRR are negative amounts, as in the movement
+    table.
 #}
 with
 
