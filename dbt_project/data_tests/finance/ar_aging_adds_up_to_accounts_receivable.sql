@@ -3,7 +3,13 @@
     and every spine month has its five buckets. To the half cent: sums of
     doubles taken in another order differ in the last digits.
 #}
-{{ config(severity='error', tags=['metrics']) }}
+{{
+    config(
+        severity='error',
+        tags=['metrics'],
+        meta={'dagster': {'ref': {'name': 'ar_aging_monthly'}}},
+    )
+}}
 
 with
 

@@ -1,16 +1,22 @@
 {#
-    Grain of fct_mrr: one row per account and month, every month from the
-    account's first month with MRR > 0 (where its movement is `new`) through
-    the as-of month.
+    Grain of fct_mrr, with the unique (account_id, month) test of its YAML:
+    every month from the account's first month with MRR > 0 (its
+    cohort_month, where its movement is `new`) through the as-of month has a
+    row.
 #}
-{{ config(severity='error', tags=['metrics']) }}
+{{
+    config(
+        severity='error',
+        tags=['metrics'],
+        meta={'dagster': {'ref': {'name': 'fct_mrr'}}},
+    )
+}}
 
 with
 
 accounts_summed as (
     select
         account_id,
-        count(*) as row_count,
         count(distinct month) as month_count,
         min(month) as first_month,
         max(month) as last_month,
@@ -27,8 +33,7 @@ select accounts_summed.*
 from accounts_summed
 cross join as_of
 where
-    accounts_summed.row_count <> accounts_summed.month_count
-    or accounts_summed.first_month <> accounts_summed.cohort_month
+    accounts_summed.first_month <> accounts_summed.cohort_month
     or accounts_summed.last_month <> as_of.as_of_month
     or accounts_summed.month_count <> {{ dbt.datediff(
         'accounts_summed.first_month', 'accounts_summed.last_month', 'month'
