@@ -1,5 +1,5 @@
 {#
-    Helpers shared by the facts.
+    Helpers shared by the facts and their int_<entity>_validated models.
 
     is_not_excluded(entity, key_expression): true when the row is not in
     int_records_excluded (not flagged, parent not flagged or missing).
@@ -9,10 +9,11 @@
     `_source_loaded_at` already in the fact (>=, so a load sharing that
     timestamp is never skipped), plus rows whose key is not in the
     fact yet (rows a later load made valid, e.g. by resolving a flag). Rows that stop being
-    valid (deleted, newly flagged) are removed by delete_excluded_fact_rows.
+    valid (deleted, newly flagged) are removed by delete_invalid_fact_rows.
 
-    delete_excluded_fact_rows(model_name, entity, key_column): post-hook SQL
-    deleting fact rows whose key is no longer a valid row of `model_name`.
+    delete_invalid_fact_rows(model_name, key_column): post-hook SQL deleting
+    fact rows whose key is no longer a row of `model_name`, the fact's
+    int_<entity>_validated model.
 #}
 {% macro is_not_excluded(entity, key_expression) -%}
     not exists (
@@ -41,11 +42,10 @@
     {%- endif %}
 {%- endmacro %}
 
-{% macro delete_excluded_fact_rows(model_name, entity, key_column) -%}
+{% macro delete_invalid_fact_rows(model_name, key_column) -%}
     delete from {{ this }}
     where {{ key_column }} not in (
         select valid_rows.{{ key_column }}
         from {{ ref(model_name) }} as valid_rows
-        where {{ is_not_excluded(entity, 'valid_rows.' ~ key_column) }}
     )
 {%- endmacro %}

@@ -1,5 +1,5 @@
 {#
-    Join condition of the FX rule (METRICS.md, Conventions): the row of
+    Join condition of the FX rule (docs/metrics.md (Conventions)): the row of
     `int_fx_rates_ranged` (aliased `fx_alias`) whose validity range
     [valid_from, valid_to) holds the amount's date, i.e. the latest rate_date
     on or before it. USD has one row valid from 1900-01-01 at rate 1.

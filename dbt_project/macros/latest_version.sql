@@ -1,6 +1,6 @@
 {#
-    Latest version of each key of a raw relation (CONTRACT.md "Versions and
-    deletes"): the greatest `updated_at` wins, ties go to the later
+    Latest version of each key of a raw relation (docs/landing-contract.md,
+    "Versions and deletes"): the greatest `updated_at` wins, ties go to the later
     `_file_name`, then the later `_row_number`. Reference entities have no
     `updated_at`: the later file, then the later row wins.
     Returns a select of every column of `relation` plus `_version_rank`.

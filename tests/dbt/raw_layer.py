@@ -1,7 +1,7 @@
 """Write `raw.<entity>` tables in the loader's shape, straight from Python rows.
 
 The dbt tests use this instead of the loader so that they test the dbt models
-alone: each table has the contract columns typed per `ingestion/contract.py`
+alone: each table has the contract columns typed per `foundation/contract/`
 plus the lineage columns `_file_name`, `_row_number`, `_loaded_at`, `_batch_id`,
 and rows are appended like the loader appends them.
 """

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from foundation.settings import Settings
-from tests.dbt.test_dbt_star import query, run_dbt
+from tests.dbt.star import query, run_dbt
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,236 @@
+{{ config(materialized='table') }}
+
+{#
+    The current set of unresolved or inconsistent rows (docs/landing-contract.md,
+    bad rows of the second kind): one row per entity, record_key and reason, with a
+    readable detail. Reasons: orphan_reference, missing_fx_rate,
+    currency_mismatch, account_mismatch, total_mismatch. Recomputed from the
+    current staging data on every run, so a flag disappears as soon as later
+    data resolves it; audit.flagged_history keeps when each was first seen.
+    Lines are read from the int_*_converted_to_usd tables (one row per staged
+    line, left joins), not from the staging views, so the latest versions of
+    raw are not deduplicated once more.
+#}
+with
+
+accounts as (
+    select account_id from {{ ref('stg_accounts') }}
+),
+
+products as (
+    select product_id from {{ ref('stg_products') }}
+),
+
+quotes as (
+    select
+        quote_id,
+        account_id,
+        currency,
+        fx_date,
+        fx_rate_usd
+    from {{ ref('int_quotes_converted_to_usd') }}
+),
+
+quote_lines as (
+    select
+        quote_line_id,
+        quote_id,
+        product_id
+    from {{ ref('int_quote_lines_converted_to_usd') }}
+),
+
+invoices as (
+    select
+        invoice_id,
+        account_id,
+        quote_id,
+        currency,
+        total_amount,
+        fx_date,
+        fx_rate_usd
+    from {{ ref('int_invoices_converted_to_usd') }}
+),
+
+invoice_lines as (
+    select
+        invoice_line_id,
+        invoice_id,
+        product_id,
+        amount
+    from {{ ref('int_invoice_lines_converted_to_usd') }}
+),
+
+payments as (
+    select
+        payment_id,
+        invoice_id,
+        payment_account_id,
+        invoice_account_id,
+        currency,
+        invoice_currency,
+        received_date,
+        fx_rate_usd
+    from {{ ref('int_payments_converted_to_usd') }}
+),
+
+quotes_without_account as (
+    {{ orphan_flags(
+        'quotes', 'quotes', 'quote_id', 'account_id', 'accounts', 'account_id'
+    ) }}
+),
+
+quotes_without_fx_rate as (
+    {{ missing_fx_rate_flags('quotes', 'quotes', 'quote_id', 'fx_date') }}
+),
+
+quote_lines_without_quote as (
+    {{ orphan_flags(
+        'quote_lines', 'quote_lines', 'quote_line_id', 'quote_id', 'quotes', 'quote_id'
+    ) }}
+),
+
+quote_lines_without_product as (
+    {{ orphan_flags(
+        'quote_lines', 'quote_lines', 'quote_line_id',
+        'product_id', 'products', 'product_id',
+    ) }}
+),
+
+invoices_without_account as (
+    {{ orphan_flags(
+        'invoices', 'invoices', 'invoice_id', 'account_id', 'accounts', 'account_id'
+    ) }}
+),
+
+invoices_without_quote as (
+    {{ orphan_flags(
+        'invoices', 'invoices', 'invoice_id', 'quote_id', 'quotes', 'quote_id'
+    ) }}
+),
+
+invoices_without_fx_rate as (
+    {{ missing_fx_rate_flags('invoices', 'invoices', 'invoice_id', 'fx_date') }}
+),
+
+invoice_line_totals as (
+    select
+        invoice_id,
+        sum(amount) as lines_amount
+    from invoice_lines
+    group by invoice_id
+),
+
+invoices_with_total_mismatch as (
+    select
+        'invoices' as entity,
+        invoices.invoice_id as record_key,
+        'total_mismatch' as reason,
+        'total_amount ' || cast(invoices.total_amount as {{ dbt.type_string() }})
+        || ' differs from the sum of its lines '
+        || cast(
+            coalesce(invoice_line_totals.lines_amount, 0) as {{ dbt.type_string() }}
+        ) as detail
+    from invoices
+    left join invoice_line_totals
+        on invoices.invoice_id = invoice_line_totals.invoice_id
+    where abs(
+        invoices.total_amount - coalesce(invoice_line_totals.lines_amount, 0)
+    ) > 0.01
+),
+
+invoice_lines_without_invoice as (
+    {{ orphan_flags(
+        'invoice_lines', 'invoice_lines', 'invoice_line_id',
+        'invoice_id', 'invoices', 'invoice_id',
+    ) }}
+),
+
+invoice_lines_without_product as (
+    {{ orphan_flags(
+        'invoice_lines', 'invoice_lines', 'invoice_line_id',
+        'product_id', 'products', 'product_id',
+    ) }}
+),
+
+payments_without_invoice as (
+    {{ orphan_flags(
+        'payments', 'payments', 'payment_id', 'invoice_id', 'invoices', 'invoice_id'
+    ) }}
+),
+
+payments_without_account as (
+    {{ orphan_flags(
+        'payments', 'payments', 'payment_id',
+        'payment_account_id', 'accounts', 'account_id', label='account_id',
+    ) }}
+),
+
+payments_without_fx_rate as (
+    {{ missing_fx_rate_flags('payments', 'payments', 'payment_id', 'received_date') }}
+),
+
+payments_with_currency_mismatch as (
+    select
+        'payments' as entity,
+        payment_id as record_key,
+        'currency_mismatch' as reason,
+        'currency ' || currency || ' differs from the invoice currency '
+        || invoice_currency as detail
+    from payments
+    where currency <> invoice_currency
+),
+
+payments_with_account_mismatch as (
+    select
+        'payments' as entity,
+        payment_id as record_key,
+        'account_mismatch' as reason,
+        'account_id ' || payment_account_id || ' differs from the invoice account '
+        || invoice_account_id as detail
+    from payments
+    where payment_account_id <> invoice_account_id
+),
+
+unioned as (
+    {%- set ctes = [
+        'quotes_without_account',
+        'quotes_without_fx_rate',
+        'quote_lines_without_quote',
+        'quote_lines_without_product',
+        'invoices_without_account',
+        'invoices_without_quote',
+        'invoices_without_fx_rate',
+        'invoices_with_total_mismatch',
+        'invoice_lines_without_invoice',
+        'invoice_lines_without_product',
+        'payments_without_invoice',
+        'payments_without_account',
+        'payments_without_fx_rate',
+        'payments_with_currency_mismatch',
+        'payments_with_account_mismatch',
+    ] %}
+    {% for cte in ctes %}
+        select
+            entity,
+            record_key,
+            reason,
+            detail
+        from {{ cte }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+final as (
+    select
+        entity,
+        record_key,
+        reason,
+        {{ dbt.listagg('detail', "'; '", 'order by detail') }} as detail
+    from unioned
+    group by
+        entity,
+        record_key,
+        reason
+)
+
+select * from final

@@ -1,0 +1,51 @@
+{#
+    Grain: one row per sales rep (dim_sales_rep) and month of the spine.
+    bookings_tcv = TCV of the rep's quotes accepted in the month; quota
+    attainment = bookings / target (null without a target); win rate among
+    the rep's quotes decided in the month (null when none). Rep-months
+    without a decided quote or a target have 0 bookings and no rates.
+#}
+with
+
+reps as (
+    select owner_rep_id from {{ ref('dim_sales_rep') }}
+),
+
+months as (
+    select month from {{ ref('int_metric_months_spined') }}
+),
+
+rep_months as (
+    select * from {{ ref('int_sales_reps_aggregated_monthly') }}
+),
+
+reps_spined as (
+    select
+        reps.owner_rep_id,
+        months.month
+    from reps
+    cross join months
+),
+
+final as (
+    select
+        reps_spined.owner_rep_id,
+        coalesce(rep_months.bookings_tcv, 0) as bookings_tcv,
+        rep_months.target_amount_usd,
+        rep_months.quota_attainment,
+        cast(coalesce(rep_months.quotes_won, 0) as {{ dbt.type_bigint() }}) as quotes_won,
+        cast(
+            coalesce(rep_months.quotes_decided, 0) as {{ dbt.type_bigint() }}
+        ) as quotes_decided,
+        rep_months.win_rate,
+        coalesce(rep_months.has_target, false) as has_target,
+        rep_months.quota_attainment >= 1 as is_at_quota,
+        reps_spined.month
+    from reps_spined
+    left join rep_months
+        on
+            reps_spined.owner_rep_id = rep_months.owner_rep_id
+            and reps_spined.month = rep_months.month
+)
+
+select * from final
