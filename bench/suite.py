@@ -223,7 +223,7 @@ NOTES = [
     " reference entities stay whole). The incremental stage loads those files and runs"
     " `dbt build` without full refresh; compared with the full build (ingest + dbt build"
     " of the other 99%).",
-    "gx: wall and CPU of `expectations.runner.validate` of every suite (26 suites, 115"
+    "gx: wall and CPU of `expectations.runner.validate` of every suite (25 suites, 105"
     " expectations) with Data Docs rendered into a new folder (every page). Importing Great"
     " Expectations (5-8 s: scipy, altair, pandas, sqlalchemy) is in the JSON as `import_s`,"
     " not in the stage: the pipeline pays it once when its code location loads.",

@@ -215,7 +215,6 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
         wanted = sorted(set(views))
         if not wanted:
             return []
-        snapshot = self._snapshot_catalog
         with self.get_connection() as con:
             database = con.exec_driver_sql("select current_database()").scalar_one()
             view_columns: dict[tuple[str, str], list[str]] = {}  # every view of the warehouse
@@ -224,58 +223,65 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
             views_present = [view for view in wanted if view in view_columns]
             if not views_present:
                 return []
-            schemas = [
-                row[0]
-                for row in con.exec_driver_sql(
-                    "select schema_name from duckdb_schemas()"
-                    " where database_name = current_database() order by schema_name"
-                ).fetchall()
-            ]
             con.exec_driver_sql(
-                f"attach if not exists ':memory:' as {quote_ident(snapshot)} (read_only false)"
+                f"attach if not exists ':memory:' as {quote_ident(self._snapshot_catalog)}"
+                " (read_only false)"
             )
             con.commit()  # a failed copy below rolls back its own statements only
             copied = []
             for schema, name in views_present:
-                try:
-                    con.exec_driver_sql(
-                        f"create schema if not exists {quote_ident(snapshot, schema)}"
-                    )
-                    named = (columns or {}).get((schema, name))
-                    kept = [
-                        column
-                        for column in view_columns[(schema, name)]
-                        if named is None or column in named
-                    ]
-                    select_list = ", ".join(quote_ident(c) for c in kept) if kept else "*"
-                    con.exec_driver_sql(
-                        f"create or replace table {quote_ident(snapshot, schema, name)} as "
-                        f"select {select_list} from {quote_ident(database, schema, name)}"
-                    )
-                    con.commit()
-                except sqlalchemy.exc.DBAPIError as exc:  # its checks will read the view
-                    con.rollback()
-                    log.warning("view %s.%s stays a view: %s", schema, name, exc.orig)
-                else:
+                named = (columns or {}).get((schema, name))
+                kept = [c for c in view_columns[(schema, name)] if named is None or c in named]
+                if self._copy_view(con, database, schema, name, kept):
                     copied.append((schema, name))
                     if kept and len(kept) < len(view_columns[(schema, name)]):
                         self._narrowed[(schema, name)] = kept
-            if not copied:
-                return []
-            # The warehouse's own default schema first (the default catalog stays the
-            # warehouse), then the copies, then every warehouse schema: a name resolves
-            # in the first of these holding its schema that has it.
-            shadowed = sorted({schema for schema, _ in copied})
-            search_path = [(database, "main")]
-            search_path += [(snapshot, schema) for schema in shadowed]
-            search_path += [(database, schema) for schema in schemas]
-            con.exec_driver_sql(
-                "set search_path = "
-                + quote_literal(
-                    ",".join(quote_ident(catalog, schema) for catalog, schema in search_path)
-                )
-            )
+            if copied:
+                self._put_copies_first(con, database, sorted({schema for schema, _ in copied}))
         return [f"{schema}.{name}" for schema, name in copied]
+
+    def _copy_view(
+        self, con: sqlalchemy.Connection, database: str, schema: str, name: str, kept: list[str]
+    ) -> bool:
+        """Copy view `database.schema.name` (its `kept` columns; all when none) into the
+        snapshot catalog; False (and the view stays a view) when it cannot be computed."""
+        snapshot = self._snapshot_catalog
+        try:
+            con.exec_driver_sql(f"create schema if not exists {quote_ident(snapshot, schema)}")
+            select_list = ", ".join(quote_ident(c) for c in kept) if kept else "*"
+            con.exec_driver_sql(
+                f"create or replace table {quote_ident(snapshot, schema, name)} as "
+                f"select {select_list} from {quote_ident(database, schema, name)}"
+            )
+            con.commit()
+        except sqlalchemy.exc.DBAPIError as exc:  # its checks will read the view
+            con.rollback()
+            log.warning("view %s.%s stays a view: %s", schema, name, exc.orig)
+            return False
+        return True
+
+    def _put_copies_first(
+        self, con: sqlalchemy.Connection, database: str, shadowed: list[str]
+    ) -> None:
+        """`search_path`: the warehouse's own default schema first (the default catalog
+        stays the warehouse), then the copies' schemas, then every warehouse schema: a
+        name resolves in the first of these holding its schema that has it."""
+        schemas = [
+            row[0]
+            for row in con.exec_driver_sql(
+                "select schema_name from duckdb_schemas()"
+                " where database_name = current_database() order by schema_name"
+            ).fetchall()
+        ]
+        search_path = [(database, "main")]
+        search_path += [(self._snapshot_catalog, schema) for schema in shadowed]
+        search_path += [(database, schema) for schema in schemas]
+        con.exec_driver_sql(
+            "set search_path = "
+            + quote_literal(
+                ",".join(quote_ident(catalog, schema) for catalog, schema in search_path)
+            )
+        )
 
     def close(self) -> None:
         if self._persisted is not None:

@@ -69,19 +69,24 @@ def test_blocking_check_failure_exits_1_and_keeps_published_version(
     published, small_company, tmp_path
 ):
     warehouse = _copy(published, tmp_path)
-    # Break an invariant the raw suite checks: raw rows = rows_loaded in audit.load_files.
+    # Break what the raw suite checks: raw rows = rows_loaded in audit.load_files.
     with duckdb.connect(str(warehouse)) as con:
+        loaded = con.execute("select count(*) from raw.invoices").fetchone()[0]
         con.execute("insert into raw.invoices select * from raw.invoices limit 2")
     reason = _failing_run(warehouse, small_company)
-    assert "raw.invoices" in reason
-    assert "rows_loaded" in reason, "the failing expectation is named"
+    # one line: the suite, the expectation, its count and the offending row
+    sample = json.dumps([{"raw_rows": loaded + 2, "loaded_rows": loaded}])
+    assert reason.endswith(
+        "checks failed: raw.invoices [error] failed: count(*) of raw.invoices equals the "
+        f"rows_loaded of its loaded files in audit.load_files: 1 unexpected, e.g. {sample}"
+    ), reason
     with duckdb.connect(str(warehouse), read_only=True) as con:
         failures = con.execute(
-            "select count(*) from audit.validation_results "
-            "where table_name = 'invoices' and severity = 'error' and not success"
-        ).fetchone()[0]
+            "select table_name, expectation, severity, unexpected_count, unexpected_sample "
+            "from audit.validation_results where not success"
+        ).fetchall()
         step_failures = con.execute("select step_key, reason from audit.run_failures").fetchall()
-    assert failures >= 1
+    assert failures == [("invoices", "unexpected_rows_expectation", "error", 1, sample)]
     # The failed step and its reason are in the audit log (the job's failure hook).
     assert [step for step, _ in step_failures] == ["gx_raw"]
     assert "raw/invoices" in step_failures[0][1]
@@ -116,31 +121,55 @@ def _project_copy(dest: Path) -> Path:
 def test_a_broken_mart_exits_1_naming_the_expectation_and_keeps_published_version(
     published, small_company, tmp_path
 ):
-    """A model change that breaks a mart invariant only GX checks: invoice totals = lines."""
+    """A model change that loses a staged row from a fact and breaks no dbt test: only
+    GX's reconciliation of staging with the facts sees it."""
     warehouse = _copy(published, tmp_path)
     project = _project_copy(tmp_path / "project")
-    model = project / "dbt_project" / "models" / "marts" / "fct_invoices.sql"
+    model = project / "dbt_project" / "models" / "marts" / "fct_payments.sql"
     sql = model.read_text()
-    # One invoice (the smallest id) gets 1.00 more than its lines add up to.
+    # The first failed payment goes missing: a failed payment moves no metric (not
+    # received, no receivable changes), so no dbt test of any model notices.
+    where = "    where {{ is_not_excluded('payments', 'payments.payment_id') }}\n"
     broken = sql.replace(
-        "        total_amount,\n",
-        "        cast(total_amount + case when invoice_id = (select min(invoice_id) from invoices)"
-        " then 1 else 0 end as decimal(18, 4)) as total_amount,\n",
+        where,
+        where + "        and payments.payment_id <> (\n"
+        "            select min(payment_id) from payments where payment_status = 'failed'\n"
+        "        )\n",
         1,
     )
     assert broken != sql, "the model text changed: update the corruption above"
     model.write_text(broken)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (lost,) = con.execute(
+            "select min(payment_id) from intermediate.int_payments_converted_to_usd "
+            "where payment_status = 'failed'"
+        ).fetchone()
+        # a fact row today, so not excluded: exactly this one will be lost
+        assert con.execute(
+            "select count(*) from marts.fct_payments where payment_id = ?", [lost]
+        ).fetchone() == (1,)
+
     # the copy's code runs
     reason = _failing_run(warehouse, small_company, "--full-refresh", cwd=project)
-    assert "marts.fct_invoices [error] failed" in reason
-    assert "the sum of fct_invoice_lines.amount equals fct_invoices.total_amount" in reason
-    assert "1 unexpected" in reason, "exactly the one corrupted invoice"
+
+    assert reason.endswith(
+        "checks failed: marts.fct_payments [error] failed: every payment_id of stg_payments is "
+        "in fct_payments or in int_records_excluded (nothing lost): 1 unexpected, e.g. "
+        + json.dumps([{"payment_id": lost}])
+    ), reason
     with duckdb.connect(str(warehouse), read_only=True) as con:
         failed = con.execute(
-            "select expectation, unexpected_count from audit.validation_results"
-            " where table_name = 'fct_invoices' and not success"
+            "select table_name, description, unexpected_count from audit.validation_results"
+            " where not success"
         ).fetchall()
-    assert failed == [("unexpected_rows_expectation", 1)]
+    assert failed == [
+        (
+            "fct_payments",
+            "every payment_id of stg_payments is in fct_payments or in int_records_excluded "
+            "(nothing lost)",
+            1,
+        )
+    ]
 
 
 READER = textwrap.dedent(

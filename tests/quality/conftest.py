@@ -1,4 +1,5 @@
-"""Fixtures of the GX tests: a fresh copy of the clean warehouse per test."""
+"""Fixtures of the GX tests: the warehouse built by the real pipeline
+(`pipeline_warehouse`, tests/conftest.py), copied per test."""
 
 from __future__ import annotations
 
@@ -6,18 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.quality.quality_warehouse import build_clean_warehouse
-
-
-@pytest.fixture(scope="session")
-def clean_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_clean_warehouse(tmp_path_factory.mktemp("quality") / "clean.duckdb")
+from foundation.settings import Settings
+from tests.quality.warehouse_sql import warehouse_copy
 
 
 @pytest.fixture
-def warehouse(tmp_path: Path, clean_template: Path) -> Path:
-    """A fresh copy of the clean warehouse (quality_warehouse.py) for one test."""
-    path = tmp_path / "warehouse" / "revops.duckdb"
-    path.parent.mkdir(parents=True)
-    path.write_bytes(clean_template.read_bytes())
-    return path
+def settings(tmp_path: Path, flawed_company: Path, pipeline_warehouse: Path) -> Settings:
+    """Settings of a fresh copy of the pipeline's warehouse file."""
+    return Settings(landing=flawed_company, warehouse=warehouse_copy(pipeline_warehouse, tmp_path))

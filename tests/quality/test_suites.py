@@ -1,4 +1,9 @@
-"""The committed suites: generated from the contract, complete, and well formed."""
+"""The committed suites: generated from the contract registry, exactly these checks.
+
+What each check does on real data is proven by running it (test_layers.py); here,
+that every suite holds exactly the checks the registry implies, with their
+severities, and that the committed JSON is what the code generates.
+"""
 
 from __future__ import annotations
 
@@ -6,105 +11,182 @@ import json
 import re
 from pathlib import Path
 
-from expectations.suites import (
-    SUITES_DIR,
-    all_suites,
-    build_all_suites,
-    foreign_keys,
-    revops_gx_build_raw_suites,
-)
-from foundation.contract import ENTITIES, ENTITY_BY_NAME, LINEAGE_COLUMNS
+from expectations.catalogue import list_suites, suite_reads
+from expectations.suites import SUITES_DIR, all_suites, build_all_suites, generated_suites
+from foundation.contract import ENTITIES, LINEAGE_COLUMNS, Entity, entity
+from foundation.settings import PROJECT_ROOT
+
+ROWS = "unexpected_rows_expectation"
+ROW_COUNT = "expect_table_row_count_to_be_between"
+FACT_ENTITIES = ["quotes", "quote_lines", "invoices", "invoice_lines", "payments"]
 
 
 def _committed() -> dict[Path, bytes]:
     return {p.relative_to(SUITES_DIR): p.read_bytes() for p in SUITES_DIR.rglob("*.json")}
 
 
-def test_regenerating_raw_suites_gives_the_committed_json(tmp_path: Path) -> None:
-    written = revops_gx_build_raw_suites(tmp_path)
+def _suite(name: str) -> dict:
+    schema, table = name.split(".")
+    return json.loads((SUITES_DIR / schema / f"{table}.json").read_text(encoding="utf-8"))
 
-    assert sorted(p.relative_to(tmp_path) for p in written) == sorted(
-        Path("raw") / f"{e.name}.json" for e in ENTITIES
+
+def _checks(name: str) -> list[tuple[str, str, str]]:
+    """(GX type, description, GX severity) of each expectation of a committed suite."""
+    return [(e["type"], e["description"], e["severity"]) for e in _suite(name)["expectations"]]
+
+
+def _row_count(relation: str) -> tuple[str, str, str]:
+    return (
+        ROW_COUNT,
+        f"row count of {relation} is at least half the count at its latest earlier validation",
+        "warning",
     )
-    committed = _committed()
-    for path in written:
-        relative = path.relative_to(tmp_path)
-        assert path.read_bytes() == committed[relative], f"{relative} differs: rerun the build"
+
+
+def _keys(ent: Entity) -> str:
+    return ", ".join(ent.column(k).staged_as for k in ent.key)
 
 
 def test_regenerating_all_suites_gives_the_committed_json(tmp_path: Path) -> None:
     build_all_suites(tmp_path)
     regenerated = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*.json")}
     assert regenerated == _committed(), "run `python -m expectations.suites` and commit"
-
-
-def test_raw_suites_follow_the_contract() -> None:
-    for ent in ENTITIES:
-        suite = json.loads((SUITES_DIR / "raw" / f"{ent.name}.json").read_text())
-        assert suite["name"] == f"raw.{ent.name}"
-        assert suite["meta"]["severity"] == "error"
-        assert suite["meta"]["optional"] is ent.reference
-        queries = [
-            e["kwargs"]["unexpected_rows_query"]
-            for e in suite["expectations"]
-            if e["type"] == "unexpected_rows_expectation"
-        ]
-        types_query, lineage_query, nulls_query, count_query = queries
-        for col in ent.columns:
-            assert f"('{col.name}', typeof(cast(null as {col.duckdb_type})))" in types_query
-        for name, type_ in LINEAGE_COLUMNS.items():
-            assert f"('{name}', typeof(cast(null as {type_})))" in lineage_query
-        assert f"where entity = '{ent.name}' and status = 'loaded'" in count_query
-        # one scan for every column that must not be null: `or`-ed in the where clause
-        where = nulls_query.split("\nwhere ", 1)[1]
-        not_null = set(re.findall(r"\b([a-z_]+) is null", where))
-        assert set(ent.key) <= not_null
-        assert set(ent.required_columns) | {"_file_name", "_row_number", "_loaded_at"} == not_null
-        assert where.count(" is null") == len(not_null) == where.count(" or ") + 1
-
-
-def test_foreign_keys_come_from_the_contract() -> None:
-    found = {(e.name, col, parent) for e in ENTITIES for col, parent in foreign_keys(e)}
-    assert found == {
-        ("quotes", "account_id", "accounts"),
-        ("quote_lines", "quote_id", "quotes"),
-        ("quote_lines", "product_id", "products"),
-        ("invoices", "account_id", "accounts"),
-        ("invoices", "quote_id", "quotes"),
-        ("invoice_lines", "invoice_id", "invoices"),
-        ("invoice_lines", "product_id", "products"),
-        ("payments", "invoice_id", "invoices"),
-        ("payments", "account_id", "accounts"),
+    # and what `revops contract-sync` writes is the same
+    assert {Path(path): text.encode() for path, text in generated_suites().items()} == {
+        SUITES_DIR.relative_to(PROJECT_ROOT) / p: b for p, b in _committed().items()
     }
-    assert all(parent in ENTITY_BY_NAME for _, _, parent in found)
 
 
-def test_every_suite_is_well_formed() -> None:
-    specs = all_suites()
-    assert len({s.name for s in specs}) == len(specs) == 26
-    for spec in specs:
-        suite = spec.build()
-        assert suite.name == f"{spec.schema}.{spec.table}"
-        assert suite.meta["layer"] == spec.schema in ("raw", "staging", "marts")
-        assert suite.meta["severity"] in ("error", "warn")
-        gx_severity = {"error": "critical", "warn": "warning"}[spec.severity]
-        for exp in suite.expectations:
-            assert exp.description, (spec.name, exp.expectation_type)
-            assert exp.severity == gx_severity
-            query = getattr(exp, "unexpected_rows_query", None)
-            if query is not None:
-                assert "{batch}" in query
-
-
-def test_suites_name_the_other_tables_their_checks_read() -> None:
-    from expectations.runner import suite_reads
-
-    assert suite_reads("raw.invoices") == ["audit.load_files"]
-    assert suite_reads("staging.stg_payments") == [
-        "audit.flagged",
-        "staging.stg_accounts",
-        "staging.stg_invoices",
+def test_one_suite_per_entity_and_layer_and_per_fact() -> None:
+    # 10 raw + 10 staging (one per contract entity) + 5 facts
+    assert [(s.name, s.severity) for s in list_suites()] == [
+        *sorted((f"raw.{e.name}", "error") for e in ENTITIES),
+        *sorted(
+            (
+                f"staging.stg_{e.name}",
+                "warn" if e.name in ("sales_targets", "marketing_spend") else "error",
+            )
+            for e in ENTITIES
+        ),
+        *sorted((f"marts.fct_{name}", "error") for name in FACT_ENTITIES),
     ]
-    assert suite_reads("marts.fct_invoices") == ["marts.fct_invoice_lines"]
-    assert suite_reads("marts.metrics_monthly") == ["marts.fct_quotes"]
-    assert suite_reads("marts.fct_mrr") == []
+    assert len(all_suites()) == 25
+
+
+def test_raw_suites_are_the_contract_and_load_checks() -> None:
+    for ent in ENTITIES:
+        name = f"raw.{ent.name}"
+        assert _checks(name) == [
+            (
+                ROWS,
+                f"every contract column of {ent.name} is present with its contract type",
+                "critical",
+            ),
+            (
+                ROWS,
+                "lineage columns (_file_name, _row_number, _loaded_at, _batch_id) are present",
+                "critical",
+            ),
+            (
+                ROWS,
+                f"key and required columns of {ent.name} ({', '.join(ent.required_columns)}) "
+                "and lineage (_file_name, _row_number, _loaded_at) are not null",
+                "critical",
+            ),
+            (
+                ROWS,
+                f"count(*) of raw.{ent.name} equals the rows_loaded of its loaded files "
+                "in audit.load_files",
+                "critical",
+            ),
+            _row_count(name),
+            (
+                ROWS,
+                f"at most 5% of the rows of {ent.name} files in the latest batch of "
+                "audit.load_files were quarantined",
+                "warning",
+            ),
+        ], name
+        meta = _suite(name)["meta"]
+        assert (meta["optional"], meta["reads"]) == (ent.reference, ["audit.load_files"])
+
+
+def test_raw_queries_name_exactly_the_contract_columns() -> None:
+    for ent in ENTITIES:
+        types, lineage, nulls, *_ = (
+            e["kwargs"].get("unexpected_rows_query")
+            for e in _suite(f"raw.{ent.name}")["expectations"]
+        )
+        expected_types = re.findall(r"\('(\w+)', typeof\(cast\(null as ([^)]+\)?)\)\)\)", types)
+        assert expected_types == [(c.name, c.duckdb_type) for c in ent.columns]
+        assert re.findall(r"\('(\w+)', typeof\(cast\(null as (\w+)\)\)\)", lineage) == list(
+            LINEAGE_COLUMNS.items()
+        )
+        where = nulls.split("\nwhere ", 1)[1]
+        assert re.findall(r"(\w+) is null", where) == [
+            *ent.required_columns,
+            "_file_name",
+            "_row_number",
+            "_loaded_at",
+        ]
+
+
+def test_staging_suites_reconcile_keys_with_raw() -> None:
+    for ent in ENTITIES:
+        name = f"staging.stg_{ent.name}"
+        severity = "warning" if ent.name in ("sales_targets", "marketing_spend") else "critical"
+        keys = _keys(ent)
+        lost = (
+            f"every key ({keys}) of raw.{ent.name} is in stg_{ent.name} (nothing lost)"
+            if ent.reference  # no is_deleted: no deletes
+            else f"every key ({keys}) of raw.{ent.name} missing from stg_{ent.name} has a "
+            f"deleted version in raw.{ent.name} (nothing lost)"
+        )
+        assert _checks(name) == [
+            (
+                ROWS,
+                f"every key ({keys}) of stg_{ent.name} is in raw.{ent.name} (nothing invented)",
+                severity,
+            ),
+            (ROWS, lost, severity),
+            _row_count(name),
+        ], name
+        assert suite_reads(name) == [f"raw.{ent.name}"]
+
+
+def test_mart_suites_reconcile_facts_with_staging_and_exclusions() -> None:
+    for name in FACT_ENTITIES:
+        key = entity(name).key[0]
+        suite = f"marts.fct_{name}"
+        assert _checks(suite) == [
+            (
+                ROWS,
+                f"every {key} of stg_{name} is in fct_{name} or in int_records_excluded "
+                "(nothing lost)",
+                "critical",
+            ),
+            (
+                ROWS,
+                f"every {key} of fct_{name} is in stg_{name} and not in int_records_excluded "
+                "(nothing invented)",
+                "critical",
+            ),
+            _row_count(suite),
+        ], suite
+        assert suite_reads(suite) == ["intermediate.int_records_excluded", f"staging.stg_{name}"]
+
+
+def test_row_count_checks_take_half_the_previous_count_as_their_minimum() -> None:
+    for spec in all_suites():
+        (row_count,) = [e for e in _suite(spec.name)["expectations"] if e["type"] == ROW_COUNT]
+        assert row_count["kwargs"] == {
+            "min_value": {"$PARAMETER": "trunc((previous_row_count + 1) / 2)"}
+        }
+
+
+def test_suite_severity_is_the_highest_of_its_checks() -> None:
+    for spec in all_suites():
+        suite = _suite(spec.name)
+        severities = {e["severity"] for e in suite["expectations"]}
+        assert suite["meta"]["severity"] == ("error" if "critical" in severities else "warn")
+        assert suite["meta"]["layer"] == suite["meta"]["schema"] == spec.name.split(".")[0]

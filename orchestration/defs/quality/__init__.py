@@ -16,8 +16,10 @@ def _check_name(table: str) -> str:
 def build_layer_checks(layer: str) -> dg.AssetChecksDefinition:
     """One step validates every suite of a layer; each suite reports on its own asset.
 
-    Suites with severity `error` are blocking: a failure stops the assets
-    downstream of that table, and so publishing.
+    A suite with an `error` expectation is blocking: when such an expectation
+    fails, the check reports severity ERROR and stops the assets downstream of
+    that table, and so publishing; when only `warn` expectations fail, it
+    reports WARN and everything runs (`SuiteResult.check_severity`).
     """
     suites = list_suites(layer=layer)
     specs = [
@@ -49,7 +51,7 @@ def build_layer_checks(layer: str) -> dg.AssetChecksDefinition:
                 passed=bool(result.success),
                 severity=(
                     dg.AssetCheckSeverity.ERROR
-                    if can_block(result.severity)
+                    if can_block(result.check_severity)
                     else dg.AssetCheckSeverity.WARN
                 ),
                 metadata=result.as_metadata(),

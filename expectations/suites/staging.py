@@ -1,0 +1,107 @@
+"""staging.stg_<entity>: reconciled with raw.<entity>, the layer it is built from.
+
+Generated from the contract registry. Keys, enums, ranges and references of a
+staging model are dbt's tests (generated from the same registry into
+`dbt_project/models/staging/_staging__models.yml`); what one model's tests
+cannot see is whether staging lost or invented keys against raw:
+
+- every staging key is a key of raw.<entity>;
+- every key of raw.<entity> missing from staging has a deleted version in raw
+  (`is_deleted`); an entity without `is_deleted` (the reference entities) has
+  no deletes: every raw key is in staging.
+"""
+
+from __future__ import annotations
+
+from expectations.suites.spec import Check, SuiteSpec
+from expectations.suites.sql import same_key, select_list, unexpected_rows
+from expectations.suites.volumes import row_count_check
+from foundation.checks import ERROR, WARN
+from foundation.contract import ENTITIES, Entity
+
+# Reference staging models feed only CAC and quota attainment: reported, not blocking.
+WARN_STAGING = frozenset({"marketing_spend", "sales_targets"})
+DELETED_COLUMN = "is_deleted"
+
+
+def _key_pairs(ent: Entity) -> list[tuple[str, str]]:
+    """(raw name, staging name) of each key column."""
+    return [(name, ent.column(name).staged_as) for name in ent.key]
+
+
+def staged_keys_in_raw_query(ent: Entity) -> str:
+    staged_key = [staged for _, staged in _key_pairs(ent)]
+    return f"""
+    with staged_keys as (
+        select {", ".join(staged_key)}
+        from {{batch}}
+    )
+    select {select_list("staged_keys", staged_key)}
+    from staged_keys
+    where not exists (
+        select 1
+        from raw.{ent.name} as raw_rows
+        where {same_key("raw_rows", "staged_keys", _key_pairs(ent))}
+    )
+    """
+
+
+def raw_keys_in_staging_query(ent: Entity) -> str:
+    """Raw keys missing from staging; with deletes, only those never deleted."""
+    raw_key = [name for name, _ in _key_pairs(ent)]
+    keys = ", ".join(raw_key)
+    if DELETED_COLUMN in ent.column_names:
+        raw_keys = f"""select {keys},
+            bool_or(coalesce({DELETED_COLUMN}, false)) as has_deleted_version
+        from raw.{ent.name}
+        group by {keys}"""
+        never_deleted = "not raw_keys.has_deleted_version\n        and "
+    else:
+        raw_keys = f"""select distinct {keys}
+        from raw.{ent.name}"""
+        never_deleted = ""
+    staged_pairs = [(staged, raw) for raw, staged in _key_pairs(ent)]
+    return f"""
+    with raw_keys as (
+        {raw_keys}
+    ),
+    staged_keys as (
+        select {", ".join(staged for _, staged in _key_pairs(ent))}
+        from {{batch}}
+    )
+    select {select_list("raw_keys", raw_key)}
+    from raw_keys
+    where {never_deleted}not exists (
+            select 1
+            from staged_keys
+            where {same_key("staged_keys", "raw_keys", staged_pairs, indent=16)}
+        )
+    """
+
+
+def staging_suite(ent: Entity) -> SuiteSpec:
+    severity = WARN if ent.name in WARN_STAGING else ERROR
+    key = ", ".join(staged for _, staged in _key_pairs(ent))
+    if DELETED_COLUMN in ent.column_names:
+        lost = (
+            f"every key ({key}) of raw.{ent.name} missing from stg_{ent.name} has a "
+            f"deleted version in raw.{ent.name} (nothing lost)"
+        )
+    else:
+        lost = f"every key ({key}) of raw.{ent.name} is in stg_{ent.name} (nothing lost)"
+    invented = f"every key ({key}) of stg_{ent.name} is in raw.{ent.name} (nothing invented)"
+    return SuiteSpec(
+        name=f"staging.{ent.staging_model}",
+        schema="staging",
+        table=ent.staging_model,
+        checks=(
+            Check(unexpected_rows(staged_keys_in_raw_query(ent), invented), severity),
+            Check(unexpected_rows(raw_keys_in_staging_query(ent), lost), severity),
+            row_count_check(f"staging.{ent.staging_model}"),
+        ),
+        description=f"stg_{ent.name} reconciled with raw.{ent.name}.",
+    )
+
+
+def staging_suites() -> list[SuiteSpec]:
+    return [staging_suite(ent) for ent in ENTITIES]
