@@ -125,16 +125,17 @@ def test_a_broken_mart_exits_1_naming_the_expectation_and_keeps_published_versio
     GX's reconciliation of staging with the facts sees it."""
     warehouse = _copy(published, tmp_path)
     project = _project_copy(tmp_path / "project")
-    model = project / "dbt_project" / "models" / "marts" / "fct_payments.sql"
+    model = project / "dbt_project" / "models" / "marts" / "core" / "fct_payments.sql"
     sql = model.read_text()
     # The first failed payment goes missing: a failed payment moves no metric (not
     # received, no receivable changes), so no dbt test of any model notices.
-    where = "    where {{ is_not_excluded('payments', 'payments.payment_id') }}\n"
+    # (the metric models read int_payments_validated, not the fact, so nothing else moves)
+    incremental = "    {{ incremental_fact_filter('payments', 'payment_id') }}\n"
     broken = sql.replace(
-        where,
-        where + "        and payments.payment_id <> (\n"
-        "            select min(payment_id) from payments where payment_status = 'failed'\n"
-        "        )\n",
+        incremental,
+        "    where payments.payment_id <> (\n"
+        "        select min(payment_id) from payments where payment_status = 'failed'\n"
+        "    )\n",
         1,
     )
     assert broken != sql, "the model text changed: update the corruption above"

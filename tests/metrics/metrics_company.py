@@ -1,7 +1,7 @@
 """A small company worked out by hand: its landing files and every expected number.
 
 Five accounts, ten quotes, twelve invoices, January to June 2025, as-of 2025-06-30.
-Every expected value below is derived by hand from `../shared/METRICS.md`, with the
+Every expected value below is derived by hand from `docs/metrics.md`, with the
 arithmetic in the comments; nothing here was read back from the SQL.
 
 Currencies (fx_rates): USD = 1; EUR 1.10 from 2024-12-01, 1.20 from 2025-03-01;
@@ -1022,7 +1022,7 @@ def expected_metrics_monthly() -> dict[str, dict[str, F | None]]:
     """Every column of metrics_monthly for every month.
 
     The per-month inputs above are hand-derived; this function only assembles the
-    formulas of METRICS.md from them, and each resulting value is also spelled out
+    formulas of docs/metrics.md from them, and each resulting value is also spelled out
     as a literal in EXPECTED_LITERALS (test_metrics_marts checks both agree).
     """
     out: dict[str, dict[str, F | None]] = {}

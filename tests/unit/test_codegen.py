@@ -58,7 +58,6 @@ def test_contract_doc_lists_every_entity_column_and_reason():
             assert f"| {column.name} | {column.type} | {required} |" in text
     for reason in REASONS:
         assert f"| `{reason.code}` | {reason.kind} ({reason.fate}) |" in text
-    assert "../shared" not in text
 
 
 def _staging_models() -> dict[str, dict]:
