@@ -211,9 +211,10 @@ def markdown(result: dict) -> str:
 NOTES = [
     "ingest_baseline: `create or replace table as select * from read_csv('<entity>/*.csv',"
     " union_by_name = true)` per entity folder, no contract checks or quarantine.",
-    "dbt_build: `dbt build` with the pipeline's arguments (`revops.dbt_cli`: unit tests"
-    " excluded; they run in `make test`) after an untimed `dbt parse` (deploy-time work:"
-    " the pipeline builds from a parsed manifest; about 10 s, in the JSON).",
+    "dbt_build: `dbt build` with the pipeline's arguments (`orchestration.dbt.args`: the"
+    " run's settings as --vars, unit tests excluded; they run in `make test`) after an"
+    " untimed `dbt parse` with the same vars (deploy-time work: the pipeline builds from a"
+    " parsed manifest; about 10 s, in the JSON).",
     "dbt_baseline: each model's compiled SQL from the manifest, in DAG order, as"
     " `create or replace table|view`, then each test as `select count(*)`, in one DuckDB"
     " connection on a copy of the built warehouse; no contracts, hooks, snapshots or"
@@ -224,52 +225,46 @@ NOTES = [
     " `dbt build` without full refresh; compared with the full build (ingest + dbt build"
     " of the other 99%).",
     "gx: wall and CPU of `expectations.runner.validate` of every suite (25 suites, 105"
-    " expectations) with Data Docs rendered into a new folder (every page). Importing Great"
-    " Expectations (5-8 s: scipy, altair, pandas, sqlalchemy) is in the JSON as `import_s`,"
-    " not in the stage: the pipeline pays it once when its code location loads.",
+    " expectations: raw against the load accounting, each layer reconciled with the one"
+    " below, volumes across runs; the properties of single models are dbt tests) with Data"
+    " Docs rendered into a new folder. Importing Great Expectations (5-8 s: scipy, altair,"
+    " pandas, sqlalchemy) is in the JSON as `import_s`, not in the stage: the pipeline pays"
+    " it once when its code location loads.",
     "generate: the generator's own rows/s for the whole CSV company (36 months).",
     "Growth factors are normalised to 10x rows (rows, not accounts). No stage of ours grows"
-    " by more than 10x per 10x rows (the compiled-SQL baseline reached 10.0x from 100,000"
-    " to 1,000,000 in this run); small scales are dominated by fixed start-up costs.",
-    "Peak memory at 1,000,000 accounts: 4.5 GiB (dbt build; GX 2.2 GiB), with DuckDB's"
-    " memory limit at 6GB and 2 threads from REVOPS_MEMORY_LIMIT / REVOPS_THREADS.",
+    " by more than 10x per 10x rows; small scales are dominated by fixed start-up costs.",
+    "Peak memory at 1,000,000 accounts: under 5 GiB in every stage (dbt build the largest),"
+    " with DuckDB's memory limit at 6GB and 2 threads (--memory-limit / --threads).",
     "What limits dbt build vs compiled SQL (met at 1,000,000, missed below): dbt's fixed"
     " and per-node cost. py-spy of a 10,000-account build: about 27% of samples in DuckDB"
     " executing SQL, 12% importing dbt, 15% dbt's event logging (11% writing the debug"
     " log file), 9% compiling, the rest rendering materialization macros; about 0.1 s per"
-    " node over 231 nodes (51 models, 178 tests) plus about 5 s of start-up. Faster SQL"
-    " makes the ratio worse; it falls with scale (6.2, 1.9, 1.05 in this run; at 100,000"
-    " the baseline itself took 15.7 s here and 20.6 s in the previous run, 1.46).",
+    " node (56 models, 174 data tests) plus about 5 s of start-up. Faster SQL makes the"
+    " ratio worse; it falls with scale.",
     "What limits incremental vs full: only the four facts and `flagged_history` are"
     " incremental; the staging views (views per STYLE.md) re-deduplicate all of raw each"
     " time they are read; every intermediate and metric table is rebuilt (the metrics"
     " depend on every month of history: a late payment or version changes past months);"
-    " the 178 tests scan whole tables; dbt's start-up alone is about 0.1 of a full build"
+    " the data tests scan whole tables; dbt's start-up alone is about 0.1 of a full build"
     " at 100,000 accounts. Making the intermediate and metric models incremental, with a"
     " proof that the result equals a full refresh under late versions, deletes, FX back-fills"
     " and flags resolving later, is the open work.",
-    "GX vs dbt build (0.18-0.21, met; 0.28-0.31 before this round): each raw table has one"
-    " null check instead of one per column (184 -> 115 expectations; GX's own Python is about"
-    " 25 ms per expectation), the in-memory copies of the staging views keep only the columns"
-    " their suites name (1.9 s -> 1.0 s at 100,000 accounts), and the datasource checks its"
-    " table assets in the catalog instead of reading a row of each (which computed every view"
-    " once more). What remains at 100,000 (about 6 s): GX's Python per expectation and suite"
-    " (about 3 s), about 310 SQL queries (about 2 s, the view copies included), Data Docs"
-    " (about 0.7 s). Measured with cProfile and per-query timing.",
-    "Ingest vs read_csv at 1,000,000 accounts is near the 1.5 line (1.35 in this run, 1.58"
-    " in the previous one; met below). py-spy of the"
+    "GX vs dbt build (met): GX checks only what dbt cannot see (105 expectations, 25 ms of"
+    " GX's own Python each); each staging view it reads is copied once into memory with only"
+    " the columns its suites name, and the datasource checks its table assets in the catalog"
+    " instead of reading a row of each.",
+    "Ingest vs read_csv at 1,000,000 accounts is near the 1.5 line. py-spy of the"
     " ingest stage: 44% staging each file (read_csv + typed try_cast of every column + the"
     " first defect per row, into a temp table), 37% appending the good rows to raw (a second"
     " pass over the staged rows, with lineage columns) and the quarantine, 9% the sha256 of"
     " each file (idempotence); the baseline reads once into its table. One pass straight"
     " from the file into raw and quarantine would remove most of the difference.",
-    "Generator rows/s at 10,000 accounts (about 0.2M): fixed set-up (Faker's import and"
-    " name pools, about 0.5 s) over 0.4 s of work; 0.67M at 100,000 and 0.95M at 1,000,000.",
+    "Generator rows/s at 10,000 accounts: fixed set-up (Faker's import and name pools,"
+    " about 0.5 s) over a fraction of a second of work; the goal is met from 100,000 on.",
     "dbt models at 100,000 accounts, slowest first (run_results, EXPLAIN ANALYZE):"
-    " int_invoice_balances_monthly (about 3-5 s: writing 2.9M invoice-month rows, most of"
-    " them zero balances), then the int_*_converted_to_usd tables (2-3 s each: the staging"
-    " dedup window over all versions, then the table write). Fixed this round: the FX range"
-    " join (now one lookup per currency and date) and the payments-to-months join.",
+    " int_invoice_balances_monthly (writing an invoice-month row per open month, most of"
+    " them zero balances), then the int_*_converted_to_usd tables (the staging dedup window"
+    " over all versions, then the table write).",
     "Numbers are from a 2-core machine; expect noise of 10-20% between runs.",
 ]
 
