@@ -116,3 +116,24 @@ def test_dagster_definitions_validate(tmp_path):
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_sensor_sees_exactly_the_files_the_loader_reads(tmp_path):
+    """One listing rule (ingestion.readers.landing_files): upper-case extensions count,
+    names starting with `_` or `.` and other extensions do not."""
+    from ingestion.readers import landing_files
+    from orchestration.defs.ingestion.sensors import landing_file_names
+
+    folder = tmp_path / "landing" / "payments"
+    folder.mkdir(parents=True)
+    for name in ("2024-01.CSV", "2024-02.csv.gz", "_partial.csv", ".hidden.csv", "notes.txt"):
+        (folder / name).write_text("payment_id\n")
+    loader_names = [f.name for f in landing_files(tmp_path / "landing", "payments")[0]]
+    assert (
+        landing_file_names(tmp_path / "landing")
+        == loader_names
+        == [
+            "payments/2024-01.CSV",
+            "payments/2024-02.csv.gz",
+        ]
+    )
