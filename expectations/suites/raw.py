@@ -116,7 +116,7 @@ def raw_suite(ent: Entity) -> SuiteSpec:
             row_count_check(f"raw.{ent.name}"),
             quarantined_share_check(ent),
         ),
-        optional=ent.reference,
+        optional=ent.optional,
         description=f"raw.{ent.name} as the loader must leave it (docs/landing-contract.md).",
     )
 

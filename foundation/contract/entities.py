@@ -426,6 +426,7 @@ FX_RATES = Entity(
     "fx_rates",
     key=("currency", "rate_date"),
     reference=True,
+    optional=True,
     description="Daily or monthly FX rates to USD (USD needs no row).",
     columns=(
         Column("currency", "currency", required=True, description="ISO 4217 currency code."),
@@ -445,6 +446,7 @@ SALES_TARGETS = Entity(
     "sales_targets",
     key=("owner_rep_id", "month"),
     reference=True,
+    optional=True,
     description="Monthly sales targets per rep, in USD.",
     columns=(
         Column("owner_rep_id", "str", required=True, description="Sales rep id."),
@@ -463,6 +465,7 @@ MARKETING_SPEND = Entity(
     "marketing_spend",
     key=("month", "channel"),
     reference=True,
+    optional=True,
     description="Marketing spend per month and channel, in USD.",
     columns=(
         Column("month", "date", required=True, description="First day of the month."),
@@ -470,6 +473,151 @@ MARKETING_SPEND = Entity(
         Column("amount_usd", "decimal", required=True, description="Amount spent, USD."),
     ),
     row_rules=(RowRule("out_of_range", "month", FIRST_OF_MONTH),),
+)
+
+LEADS = Entity(
+    "leads",
+    key=("lead_id",),
+    optional=True,
+    description="Leads from marketing automation and the CRM; a converted lead becomes an "
+    "account.",
+    columns=(
+        Column("lead_id", "str", required=True, description="Lead key."),
+        Column(
+            "created_at",
+            "timestamp",
+            required=True,
+            description="Creation time; the lead's cohort is its UTC month.",
+            utc_date="created_date",
+        ),
+        Column(
+            "source_channel",
+            "str",
+            description="Where the lead came from; the same values as "
+            "accounts.acquisition_channel.",
+        ),
+        OWNER_REP_ID,
+        Column(
+            "status",
+            "str",
+            required=True,
+            description="Lead status.",
+            enum=("new", "working", "qualified", "disqualified", "converted"),
+            staging_name="lead_status",
+        ),
+        Column(
+            "qualified_at",
+            "timestamp",
+            description="When the lead became sales-qualified; on or after created_at.",
+            utc_date="qualified_date",
+        ),
+        Column(
+            "converted_at",
+            "timestamp",
+            description="When the lead converted; required when converted; on or after "
+            "created_at.",
+            utc_date="converted_date",
+        ),
+        Column(
+            "converted_account_id",
+            "str",
+            description="The account the lead became; required when converted.",
+            references="accounts",
+        ),
+        Column("email", "str", description="Lead e-mail; personal data.", sensitive=True),
+        UPDATED_AT,
+        IS_DELETED,
+    ),
+    row_rules=(
+        RowRule(
+            "out_of_range",
+            "qualified_at",
+            "qualified_at is null or created_at is null or qualified_at >= created_at",
+        ),
+        RowRule("required_when", "converted_at", "status <> 'converted' or converted_at is not null"),
+        RowRule(
+            "out_of_range",
+            "converted_at",
+            "converted_at is null or created_at is null or converted_at >= created_at",
+        ),
+        RowRule(
+            "required_when",
+            "converted_account_id",
+            "status <> 'converted' or converted_account_id is not null",
+        ),
+    ),
+)
+
+ACTIVITIES = Entity(
+    "activities",
+    key=("activity_id",),
+    optional=True,
+    description="Sales activities logged by reps: calls, e-mails, meetings and demos.",
+    columns=(
+        Column("activity_id", "str", required=True, description="Activity key."),
+        Column("owner_rep_id", "str", required=True, description="The rep who did it."),
+        Column(
+            "activity_type",
+            "str",
+            required=True,
+            description="Kind of activity.",
+            enum=("call", "email", "meeting", "demo"),
+        ),
+        Column(
+            "occurred_at",
+            "timestamp",
+            required=True,
+            description="When it happened.",
+            utc_date="occurred_date",
+        ),
+        Column(
+            "account_id", "str", description="The account it was about.", references="accounts"
+        ),
+        Column("lead_id", "str", description="The lead it was about.", references="leads"),
+        Column(
+            "quote_id", "str", description="The deal (quote) it worked on.", references="quotes"
+        ),
+        UPDATED_AT,
+        IS_DELETED,
+    ),
+)
+
+FORECAST_SUBMISSIONS = Entity(
+    "forecast_submissions",
+    key=("owner_rep_id", "forecast_month", "submitted_at"),
+    reference=True,
+    optional=True,
+    description="Reps' forecasts of a month's bookings; a rep may submit several times.",
+    columns=(
+        Column("owner_rep_id", "str", required=True, description="The rep who forecasts."),
+        Column(
+            "forecast_month",
+            "date",
+            required=True,
+            description="First day of the month forecast.",
+        ),
+        Column(
+            "submitted_at",
+            "timestamp",
+            required=True,
+            description="When the forecast was submitted.",
+            utc_date="submitted_date",
+        ),
+        Column(
+            "commit_amount_usd",
+            "decimal",
+            required=True,
+            description="Bookings the rep commits to for the month, USD.",
+            min_value=ZERO,
+        ),
+        Column(
+            "best_case_amount_usd",
+            "decimal",
+            description="Bookings in the rep's best case, USD.",
+            min_value=ZERO,
+        ),
+    ),
+    row_rules=(RowRule("out_of_range", "forecast_month", "extract(day from forecast_month) = 1"),),
 )
 
 ENTITIES: tuple[Entity, ...] = (
@@ -483,4 +631,7 @@ ENTITIES: tuple[Entity, ...] = (
     FX_RATES,
     SALES_TARGETS,
     MARKETING_SPEND,
+    LEADS,
+    ACTIVITIES,
+    FORECAST_SUBMISSIONS,
 )

@@ -113,14 +113,17 @@ class ForeignKey:
 class Entity:
     """One landing folder: its columns, key and rules.
 
-    A `reference` entity (FX rates, targets, spend) has no `updated_at`: a
-    later file replaces earlier rows with the same key, and it may be absent.
+    A `reference` entity (FX rates, targets, spend, forecast submissions) has
+    no `updated_at`: a later file replaces earlier rows with the same key. An
+    `optional` entity may never land: the landing still loads, and the metrics
+    that need it are null, not zero.
     """
 
     name: str
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     reference: bool = False
+    optional: bool = False
     description: str = ""
     row_rules: tuple[RowRule, ...] = field(default_factory=tuple)
 
@@ -128,6 +131,10 @@ class Entity:
         names = self.column_names
         if len(set(names)) != len(names):
             raise ValueError(f"entity {self.name}: a column is listed twice")
+        if self.reference == ("updated_at" in names):
+            raise ValueError(
+                f"entity {self.name}: a reference entity has no updated_at, every other has one"
+            )
         for name in self.key:
             if name not in names:
                 raise ValueError(f"entity {self.name}: key column {name!r} is not a column")
@@ -142,6 +149,11 @@ class Entity:
     @property
     def required_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def has_deletes(self) -> bool:
+        """Whether a row can be deleted (`is_deleted` on its winning version)."""
+        return "is_deleted" in self.column_names
 
     @property
     def staging_model(self) -> str:

@@ -774,8 +774,12 @@ EARLIER_VERSIONS: dict[str, list[dict[str, object]]] = {
 
 
 def write_landing(landing: Path) -> Path:
-    """Write the company as contract CSV files, one folder per entity."""
-    for name, rows in LANDING.items():
+    """Write the company as contract CSV files, one folder per entity (the optional
+    sales entities of leads_company.py and forecasts_company.py included)."""
+    from tests.metrics import forecasts_company, leads_company
+
+    entities = {**LANDING, **leads_company.LANDING, **forecasts_company.LANDING}
+    for name, rows in entities.items():
         ent = entity(name)
         folder = landing / name
         folder.mkdir(parents=True, exist_ok=True)

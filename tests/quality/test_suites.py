@@ -108,7 +108,7 @@ def test_raw_suites_are_the_contract_and_load_checks() -> None:
             ),
         ], name
         meta = _suite(name)["meta"]
-        assert (meta["optional"], meta["reads"]) == (ent.reference, ["audit.load_files"])
+        assert (meta["optional"], meta["reads"]) == (ent.optional, ["audit.load_files"])
 
 
 def test_raw_queries_name_exactly_the_contract_columns() -> None:
@@ -138,7 +138,7 @@ def test_staging_suites_reconcile_keys_with_raw() -> None:
         keys = _keys(ent)
         lost = (
             f"every key ({keys}) of raw.{ent.name} is in stg_{ent.name} (nothing lost)"
-            if ent.reference  # no is_deleted: no deletes
+            if not ent.has_deletes
             else f"every key ({keys}) of raw.{ent.name} missing from stg_{ent.name} has a "
             f"deleted version in raw.{ent.name} (nothing lost)"
         )

@@ -1,0 +1,89 @@
+"""Building the hand-computed company's warehouse and comparing numbers with it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from fractions import Fraction as F
+from pathlib import Path
+
+import duckdb
+
+from foundation.settings import Settings
+from ingestion.loader import load_landing
+from tests.metrics import metrics_company as co
+
+ROOT = Path(__file__).resolve().parents[2]
+DBT = str(Path(sys.executable).with_name("dbt"))
+TOLERANCE = 1e-6
+
+
+def dbt_env(warehouse: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "REVOPS_WAREHOUSE": str(warehouse),
+        "DBT_PROFILES_DIR": str(ROOT),
+        "REVOPS_THREADS": "2",
+    }
+
+
+def run_dbt(args: list[str], warehouse: Path, target: Path) -> subprocess.CompletedProcess:
+    cmd = [
+        DBT,
+        *args,
+        "--project-dir",
+        str(ROOT),
+        "--profiles-dir",
+        str(ROOT),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target / "logs"),
+    ]
+    return subprocess.run(
+        cmd, cwd=ROOT, env=dbt_env(warehouse), capture_output=True, text=True, timeout=600
+    )
+
+
+def build_company(tmp: Path, as_of: str) -> Path:
+    landing = co.write_landing(tmp / "landing")
+    warehouse = tmp / "warehouse.duckdb"
+    load_landing(Settings(landing, warehouse))
+    result = run_dbt(["build", "--vars", f"{{as_of: '{as_of}'}}"], warehouse, tmp / "target")
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
+    return warehouse
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def as_iso(value: object) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def close(actual: object, expected: F | None) -> bool:
+    if expected is None or actual is None:
+        return actual is None and expected is None
+    return abs(float(actual) - float(expected)) <= TOLERANCE * max(1.0, abs(float(expected)))
+
+
+def show(value: F | None) -> str:
+    return "null" if value is None else f"{float(value):.6f}"
+
+
+def assert_rows(got: dict[tuple, tuple], expected: dict[tuple, tuple]) -> None:
+    """Same keys, and every value of every row within TOLERANCE (None = null)."""
+    assert sorted(got) == sorted(expected)
+    mismatches = [
+        f"{key}: got {got[key]}, expected {tuple(show(v) for v in exp)}"
+        for key, exp in expected.items()
+        if not all(close(g, e) for g, e in zip(got[key], exp, strict=True))
+    ]
+    assert not mismatches, "\n".join(mismatches)
