@@ -479,8 +479,7 @@ LEADS = Entity(
     "leads",
     key=("lead_id",),
     optional=True,
-    description="Leads from marketing automation and the CRM; a converted lead becomes an "
-    "account.",
+    description="Leads from marketing automation and the CRM; a converted lead becomes an account.",
     columns=(
         Column("lead_id", "str", required=True, description="Lead key."),
         Column(
@@ -514,8 +513,7 @@ LEADS = Entity(
         Column(
             "converted_at",
             "timestamp",
-            description="When the lead converted; required when converted; on or after "
-            "created_at.",
+            description="When the lead converted; required when converted; on or after created_at.",
             utc_date="converted_date",
         ),
         Column(
@@ -534,7 +532,9 @@ LEADS = Entity(
             "qualified_at",
             "qualified_at is null or created_at is null or qualified_at >= created_at",
         ),
-        RowRule("required_when", "converted_at", "status <> 'converted' or converted_at is not null"),
+        RowRule(
+            "required_when", "converted_at", "status <> 'converted' or converted_at is not null"
+        ),
         RowRule(
             "out_of_range",
             "converted_at",
@@ -570,9 +570,7 @@ ACTIVITIES = Entity(
             description="When it happened.",
             utc_date="occurred_date",
         ),
-        Column(
-            "account_id", "str", description="The account it was about.", references="accounts"
-        ),
+        Column("account_id", "str", description="The account it was about.", references="accounts"),
         Column("lead_id", "str", description="The lead it was about.", references="leads"),
         Column(
             "quote_id", "str", description="The deal (quote) it worked on.", references="quotes"
