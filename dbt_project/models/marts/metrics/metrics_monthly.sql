@@ -30,6 +30,10 @@ receivables as (
     select * from {{ ref('int_receivables_aggregated_monthly') }}
 ),
 
+forecasts as (
+    select * from {{ ref('int_forecasts_aggregated_monthly') }}
+),
+
 quote_metrics as (
     select * from {{ ref('int_quote_metrics_aggregated_monthly') }}
 ),
@@ -96,6 +100,10 @@ final as (
         cast(quote_metrics.renewals_won as {{ dbt.type_bigint() }}) as renewals_won,
         quote_metrics.renewal_rate,
         quote_metrics.backlog,
+        forecasts.forecast_commit,
+        forecasts.forecast_accuracy,
+        forecasts.pipeline_forecast,
+        forecasts.pipeline_forecast_accuracy,
         cast(
             mrr_metrics.marketing_spend_usd as {{ type_double() }}
         ) as marketing_spend_usd,
@@ -111,6 +119,8 @@ final as (
         on months.month = revenue.month
     left join receivables
         on months.month = receivables.month
+    left join forecasts
+        on months.month = forecasts.month
     left join quote_metrics
         on months.month = quote_metrics.month
 )

@@ -4,6 +4,9 @@
     attainment = bookings / target (null without a target); win rate among
     the rep's quotes decided in the month (null when none). Rep-months
     without a decided quote or a target have 0 bookings and no rates.
+    forecast_commit = commit of the rep's forecast of record (null without
+    one); forecast_accuracy = 1 - |bookings - commit| / bookings (null when
+    bookings are 0 or there is no forecast).
 #}
 with
 
@@ -13,6 +16,15 @@ reps as (
 
 months as (
     select month from {{ ref('int_metric_months_spined') }}
+),
+
+rep_forecasts as (
+    select
+        owner_rep_id,
+        forecast_commit,
+        forecast_accuracy,
+        month
+    from {{ ref('int_sales_rep_forecasts_monthly') }}
 ),
 
 rep_months as (
@@ -33,6 +45,8 @@ final as (
         coalesce(rep_months.bookings_tcv, 0) as bookings_tcv,
         rep_months.target_amount_usd,
         rep_months.quota_attainment,
+        rep_forecasts.forecast_commit,
+        rep_forecasts.forecast_accuracy,
         cast(coalesce(rep_months.quotes_won, 0) as {{ dbt.type_bigint() }}) as quotes_won,
         cast(
             coalesce(rep_months.quotes_decided, 0) as {{ dbt.type_bigint() }}
@@ -46,6 +60,10 @@ final as (
         on
             reps_spined.owner_rep_id = rep_months.owner_rep_id
             and reps_spined.month = rep_months.month
+    left join rep_forecasts
+        on
+            reps_spined.owner_rep_id = rep_forecasts.owner_rep_id
+            and reps_spined.month = rep_forecasts.month
 )
 
 select * from final
