@@ -8,24 +8,54 @@ GX's: a fact row per staged row that was not left out, and nothing else.
   for that entity (nothing lost);
 - every fact key is a staging key that `int_records_excluded` does not hold
   (nothing invented, nothing excluded let through).
+
+A fact whose entity references nothing (`UNEXCLUDED_FACT_ENTITIES`: forecast
+submissions) has no row flagged or excluded: every staging key is in the fact
+and every fact key in staging, on the whole key (owner_rep_id, forecast_month,
+submitted_at), not a surrogate the fact computes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from expectations.suites.spec import Check, SuiteSpec
-from expectations.suites.sql import unexpected_rows
+from expectations.suites.sql import select_list, unexpected_rows
 from expectations.suites.volumes import row_count_check
 from foundation.checks import ERROR
 from foundation.contract import Entity, entity
 from foundation.duck import quote_literal
 
-# The facts with one row per staged row of their entity that is not excluded.
+# The facts with one row per staged row of their entity that is not excluded
+# (int_records_excluded names a row by a one-column key).
 FACT_ENTITIES = ("quotes", "quote_lines", "invoices", "invoice_lines", "payments")
+# The facts with one row per staged row, none excluded (their entity references nothing).
+UNEXCLUDED_FACT_ENTITIES = ("forecast_submissions",)
 EXCLUDED = "intermediate.int_records_excluded"
 
 
 def fact_table(ent: Entity) -> str:
     return f"fct_{ent.name}"
+
+
+def is_excludable(ent: Entity) -> bool:
+    return ent.name not in UNEXCLUDED_FACT_ENTITIES
+
+
+def staged_key(ent: Entity) -> list[str]:
+    """The key columns as staging and the fact name them."""
+    return [ent.column(name).staged_as for name in ent.key]
+
+
+def key_label(ent: Entity) -> str:
+    """`payment_id`; `(owner_rep_id, forecast_month, submitted_at)` for a wider key."""
+    keys = staged_key(ent)
+    return keys[0] if len(keys) == 1 else f"({', '.join(keys)})"
+
+
+def _same_key(left: str, right: str, keys: Sequence[str], indent: int) -> str:
+    """`left.a = right.a`, one condition a line (keys are not null: staging tests)."""
+    return f"\n{' ' * indent}and ".join(f"{left}.{key} = {right}.{key}" for key in keys)
 
 
 def _excluded(ent: Entity, key_expression: str) -> str:
@@ -46,42 +76,58 @@ def _fact_keys(key: str) -> str:
 
 
 def staged_keys_in_fact_query(ent: Entity) -> str:
-    key = ent.column(ent.key[0]).staged_as
+    keys = staged_key(ent)
+    not_excluded = (
+        f"\n        and not {_excluded(ent, f'staged.{keys[0]}')}" if is_excludable(ent) else ""
+    )
     return f"""
-    {_fact_keys(key)}
-    select staged.{key}
+    {_fact_keys(", ".join(keys))}
+    select {select_list("staged", keys)}
     from staging.{ent.staging_model} as staged
     where not exists (
             select 1
             from fact_keys
-            where fact_keys.{key} = staged.{key}
-        )
-        and not {_excluded(ent, f"staged.{key}")}
+            where {_same_key("fact_keys", "staged", keys, indent=16)}
+        ){not_excluded}
     """
 
 
 def fact_keys_staged_query(ent: Entity) -> str:
-    key = ent.column(ent.key[0]).staged_as
-    return f"""
-    {_fact_keys(key)}
-    select
-        fact_keys.{key},
-        case
-            when staged.{key} is null then 'not in {ent.staging_model}'
+    keys, first = staged_key(ent), staged_key(ent)[0]
+    if is_excludable(ent):
+        problem = f"""case
+            when staged.{first} is null then 'not in {ent.staging_model}'
             else 'excluded in int_records_excluded'
-        end as problem
+        end as problem"""
+        excluded = f"\n        or {_excluded(ent, f'fact_keys.{first}')}"
+    else:
+        problem = f"'not in {ent.staging_model}' as problem"
+        excluded = ""
+    columns = "".join(f"\n        fact_keys.{key}," for key in keys)
+    return f"""
+    {_fact_keys(", ".join(keys))}
+    select{columns}
+        {problem}
     from fact_keys
     left join staging.{ent.staging_model} as staged
-        on staged.{key} = fact_keys.{key}
-    where staged.{key} is null
-        or {_excluded(ent, f"fact_keys.{key}")}
+        on {_same_key("staged", "fact_keys", keys, indent=12)}
+    where staged.{first} is null{excluded}
     """
 
 
 def mart_suite(ent: Entity) -> SuiteSpec:
-    if len(ent.key) != 1:
+    excludable = is_excludable(ent)
+    if excludable and len(ent.key) != 1:
         raise ValueError(f"fact of {ent.name}: int_records_excluded needs a one-column key")
-    key, fact = ent.column(ent.key[0]).staged_as, fact_table(ent)
+    key, fact = key_label(ent), fact_table(ent)
+    if excludable:
+        lost = f"is in {fact} or in int_records_excluded (nothing lost)"
+        invented = f"is in {ent.staging_model} and not in int_records_excluded (nothing invented)"
+        description = f"{fact}: one row per staged {ent.name} row that is not excluded."
+    else:
+        lost = f"is in {fact} (nothing lost)"
+        invented = f"is in {ent.staging_model} (nothing invented)"
+        description = f"{fact}: one row per staged {ent.name} row (none is excluded)."
     return SuiteSpec(
         name=f"marts.{fact}",
         schema="marts",
@@ -89,25 +135,19 @@ def mart_suite(ent: Entity) -> SuiteSpec:
         checks=(
             Check(
                 unexpected_rows(
-                    staged_keys_in_fact_query(ent),
-                    f"every {key} of {ent.staging_model} is in {fact} or in "
-                    "int_records_excluded (nothing lost)",
+                    staged_keys_in_fact_query(ent), f"every {key} of {ent.staging_model} {lost}"
                 ),
                 ERROR,
             ),
             Check(
-                unexpected_rows(
-                    fact_keys_staged_query(ent),
-                    f"every {key} of {fact} is in {ent.staging_model} and not in "
-                    "int_records_excluded (nothing invented)",
-                ),
+                unexpected_rows(fact_keys_staged_query(ent), f"every {key} of {fact} {invented}"),
                 ERROR,
             ),
             row_count_check(f"marts.{fact}"),
         ),
-        description=f"{fact}: one row per staged {ent.name} row that is not excluded.",
+        description=description,
     )
 
 
 def mart_suites() -> list[SuiteSpec]:
-    return [mart_suite(entity(name)) for name in FACT_ENTITIES]
+    return [mart_suite(entity(name)) for name in FACT_ENTITIES + UNEXCLUDED_FACT_ENTITIES]

@@ -284,6 +284,50 @@ def test_marts_that_lose_or_invent_rows_fail(settings: Settings) -> None:
     )
 
 
+def test_the_forecast_fact_reconciles_on_the_whole_key(settings: Settings) -> None:
+    """fct_forecast_submissions against staging on (owner_rep_id, forecast_month,
+    submitted_at): a submission that landed after the build is lost; a fact row that
+    shares a staged row's rep and month but not its submitted_at is invented."""
+    wh = settings.warehouse
+    raw_row = (
+        "insert into raw.forecast_submissions by name select 'R-GX' as owner_rep_id, "
+        "date '2025-03-01' as forecast_month, "
+        "timestamptz '2025-02-20 09:00:00+00' as submitted_at, "
+        "100 as commit_amount_usd, 'forecast_submissions/late.csv' as _file_name, "
+        "1 as _row_number, timestamptz '2025-02-21 00:00:00+00' as _loaded_at, "
+        "'gx-test' as _batch_id"
+    )
+    # the fact has R-GX's March forecast one second later than staging's
+    fact_row = (
+        "insert into marts.fct_forecast_submissions by name select 'F-GX' as "
+        "forecast_submission_id, 'R-GX' as owner_rep_id, 100 as commit_amount_usd, "
+        "1 as submission_number, true as is_submitted_by_month_start, "
+        "true as is_forecast_of_record, date '2025-03-01' as forecast_month, "
+        "date '2025-02-20' as submitted_date, "
+        "timestamp '2025-02-20 09:00:01' as submitted_at"
+    )
+    (clean,) = validate(settings, suites=["marts.fct_forecast_submissions"], run_id="fc-0")
+    assert clean.success
+    run_sql(wh, raw_row, fact_row)
+
+    (result,) = validate(settings, suites=["marts.fct_forecast_submissions"], run_id="fc-1")
+
+    key = "(owner_rep_id, forecast_month, submitted_at)"
+    assert _failed(result) == {
+        f"every {key} of stg_forecast_submissions is in fct_forecast_submissions (nothing lost)": 1,
+        f"every {key} of fct_forecast_submissions is in stg_forecast_submissions "
+        "(nothing invented)": 1,
+    }
+    lost, invented = (e.unexpected_sample for e in result.failed)
+    assert [(r["owner_rep_id"], str(r["submitted_at"])[:19]) for r in lost] == [
+        ("R-GX", "2025-02-20 09:00:00")
+    ]
+    assert [(r["owner_rep_id"], str(r["submitted_at"])[:19], r["problem"]) for r in invented] == [
+        ("R-GX", "2025-02-20 09:00:01", "not in stg_forecast_submissions")
+    ]
+    assert result.blocking
+
+
 def _exclude(path: Path, count: int) -> None:
     """Move `count` payments from fct_payments to int_records_excluded: the reconciliation
     still holds (flagged rows leave the fact), the fact shrinks."""

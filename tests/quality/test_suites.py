@@ -19,6 +19,8 @@ from foundation.settings import PROJECT_ROOT
 ROWS = "unexpected_rows_expectation"
 ROW_COUNT = "expect_table_row_count_to_be_between"
 FACT_ENTITIES = ["quotes", "quote_lines", "invoices", "invoice_lines", "payments"]
+# facts of entities that reference nothing: no row is excluded, the whole key is compared
+UNEXCLUDED_FACT_ENTITIES = ["forecast_submissions"]
 
 
 def _committed() -> dict[Path, bytes]:
@@ -68,9 +70,11 @@ def test_one_suite_per_entity_and_layer_and_per_fact() -> None:
             )
             for e in ENTITIES
         ),
-        *sorted((f"marts.fct_{name}", "error") for name in FACT_ENTITIES),
+        *sorted(
+            (f"marts.fct_{name}", "error") for name in FACT_ENTITIES + UNEXCLUDED_FACT_ENTITIES
+        ),
     ]
-    assert len(all_suites()) == 2 * len(ENTITIES) + len(FACT_ENTITIES)
+    assert len(all_suites()) == 2 * len(ENTITIES) + len(FACT_ENTITIES) + 1
 
 
 def test_raw_suites_are_the_contract_and_load_checks() -> None:
@@ -174,6 +178,36 @@ def test_mart_suites_reconcile_facts_with_staging_and_exclusions() -> None:
             _row_count(suite),
         ], suite
         assert suite_reads(suite) == ["intermediate.int_records_excluded", f"staging.stg_{name}"]
+
+
+def test_the_forecast_submissions_fact_reconciles_on_its_whole_key() -> None:
+    """No exclusions (the entity references nothing): staging and the fact hold the same
+    (owner_rep_id, forecast_month, submitted_at) keys; int_records_excluded is not read."""
+    suite = "marts.fct_forecast_submissions"
+    key = "(owner_rep_id, forecast_month, submitted_at)"
+    assert _checks(suite) == [
+        (
+            ROWS,
+            f"every {key} of stg_forecast_submissions is in fct_forecast_submissions "
+            "(nothing lost)",
+            "critical",
+        ),
+        (
+            ROWS,
+            f"every {key} of fct_forecast_submissions is in stg_forecast_submissions "
+            "(nothing invented)",
+            "critical",
+        ),
+        _row_count(suite),
+    ]
+    assert suite_reads(suite) == ["staging.stg_forecast_submissions"]
+    queries = [e["kwargs"]["unexpected_rows_query"] for e in _suite(suite)["expectations"][:2]]
+    for column in ("owner_rep_id", "forecast_month", "submitted_at"):
+        assert all(
+            f"fact_keys.{column} = staged.{column}" in q
+            or f"staged.{column} = fact_keys.{column}" in q
+            for q in queries
+        ), column
 
 
 def test_row_count_checks_take_half_the_previous_count_as_their_minimum() -> None:
