@@ -1,4 +1,5 @@
-"""marts.fct_<entity>: reconciled with staging.stg_<entity> and the excluded rows.
+"""marts.fct_<entity>: reconciled with staging.stg_<entity> and the excluded rows;
+marts.lead_funnel_monthly: reconciled with staging.stg_leads.
 
 The metric and fact invariants (invoice totals, MRR movements, keys, enums)
 are properties of one model each: dbt's tests. What lies across layers is
@@ -13,6 +14,13 @@ A fact whose entity references nothing (`UNEXCLUDED_FACT_ENTITIES`: forecast
 submissions) has no row flagged or excluded: every staging key is in the fact
 and every fact key in staging, on the whole key (owner_rep_id, forecast_month,
 submitted_at), not a surrogate the fact computes.
+
+The lead funnel counts staged leads, so it is checked against them the same
+way (docs/metrics.md (Leads and activities)): its leads created over all its
+months are the staged leads not excluded whose UTC created month lies in the
+month range (`intermediate.int_metric_months_spined`), and every month and
+channel holds the leads created, qualified and converted into an account with
+MRR > 0 in `marts.fct_mrr` that staging gives.
 """
 
 from __future__ import annotations
@@ -28,10 +36,20 @@ from foundation.duck import quote_literal
 
 # The facts with one row per staged row of their entity that is not excluded
 # (int_records_excluded names a row by a one-column key).
-FACT_ENTITIES = ("quotes", "quote_lines", "invoices", "invoice_lines", "payments")
+FACT_ENTITIES = (
+    "quotes",
+    "quote_lines",
+    "invoices",
+    "invoice_lines",
+    "payments",
+    "leads",
+    "activities",
+)
 # The facts with one row per staged row, none excluded (their entity references nothing).
 UNEXCLUDED_FACT_ENTITIES = ("forecast_submissions",)
 EXCLUDED = "intermediate.int_records_excluded"
+SPINE = "intermediate.int_metric_months_spined"
+LEAD_FUNNEL = "lead_funnel_monthly"
 
 
 def fact_table(ent: Entity) -> str:
@@ -149,5 +167,126 @@ def mart_suite(ent: Entity) -> SuiteSpec:
     )
 
 
+def _staged_leads_in_spine() -> str:
+    """CTEs of the staged leads not excluded whose created month is a spine month, with
+    their channel (`unknown` when null), qualification and paying conversion."""
+    leads = entity("leads")
+    return f"""spine as (
+        select month
+        from {SPINE}
+    ),
+    paying_accounts as (
+        select distinct account_id
+        from marts.fct_mrr
+        where mrr > 0
+    ),
+    staged as (
+        select
+            cast(date_trunc('month', staged.created_date) as date) as month,
+            coalesce(staged.source_channel, 'unknown') as source_channel,
+            staged.qualified_at is not null or staged.lead_status = 'converted'
+                as is_qualified,
+            staged.lead_status = 'converted'
+                and paying_accounts.account_id is not null as is_converted_paying
+        from staging.{leads.staging_model} as staged
+        left join paying_accounts
+            on paying_accounts.account_id = staged.converted_account_id
+        where not {_excluded(leads, "staged.lead_id")}
+    ),
+    staged_in_spine as (
+        select staged.*
+        from staged
+        inner join spine
+            on spine.month = staged.month
+    )"""
+
+
+def funnel_total_query() -> str:
+    return f"""
+    with funnel as (
+        select leads_created
+        from {{batch}}
+    ),
+    {_staged_leads_in_spine()}
+    select funnel_leads_created, staged_leads_created
+    from (
+        select
+            (select coalesce(sum(leads_created), 0) from funnel) as funnel_leads_created,
+            (select count(*) from staged_in_spine) as staged_leads_created
+    ) as totals
+    where funnel_leads_created <> staged_leads_created
+    """
+
+
+def funnel_cells_query() -> str:
+    return f"""
+    with funnel as (
+        select month, source_channel, leads_created, leads_qualified, leads_converted_paying
+        from {{batch}}
+    ),
+    {_staged_leads_in_spine()},
+    staged_counted as (
+        select
+            month,
+            source_channel,
+            count(*) as leads_created,
+            count(*) filter (where is_qualified) as leads_qualified,
+            count(*) filter (where is_converted_paying) as leads_converted_paying
+        from staged_in_spine
+        group by month, source_channel
+    )
+    select
+        coalesce(funnel.month, staged_counted.month) as month,
+        coalesce(funnel.source_channel, staged_counted.source_channel) as source_channel,
+        funnel.leads_created,
+        staged_counted.leads_created as staged_leads_created,
+        funnel.leads_qualified,
+        staged_counted.leads_qualified as staged_leads_qualified,
+        funnel.leads_converted_paying,
+        staged_counted.leads_converted_paying as staged_leads_converted_paying
+    from funnel
+    full outer join staged_counted
+        on staged_counted.month = funnel.month
+        and staged_counted.source_channel = funnel.source_channel
+    where coalesce(funnel.leads_created, 0) <> coalesce(staged_counted.leads_created, 0)
+        or coalesce(funnel.leads_qualified, 0) <> coalesce(staged_counted.leads_qualified, 0)
+        or coalesce(funnel.leads_converted_paying, 0)
+            <> coalesce(staged_counted.leads_converted_paying, 0)
+    """
+
+
+def lead_funnel_suite() -> SuiteSpec:
+    return SuiteSpec(
+        name=f"marts.{LEAD_FUNNEL}",
+        schema="marts",
+        table=LEAD_FUNNEL,
+        checks=(
+            Check(
+                unexpected_rows(
+                    funnel_total_query(),
+                    f"the sum of leads_created of {LEAD_FUNNEL} equals the leads of "
+                    "stg_leads not in int_records_excluded created in a month of "
+                    "int_metric_months_spined (nothing lost, nothing invented)",
+                ),
+                ERROR,
+            ),
+            Check(
+                unexpected_rows(
+                    funnel_cells_query(),
+                    "leads_created, leads_qualified and leads_converted_paying of each "
+                    f"month and source_channel of {LEAD_FUNNEL} equal those of stg_leads "
+                    "(not excluded; paying: converted into an account with mrr > 0 in "
+                    "fct_mrr)",
+                ),
+                ERROR,
+            ),
+            row_count_check(f"marts.{LEAD_FUNNEL}"),
+        ),
+        description=f"{LEAD_FUNNEL}: the lead cohorts of staging, month by month and "
+        "channel by channel.",
+    )
+
+
 def mart_suites() -> list[SuiteSpec]:
-    return [mart_suite(entity(name)) for name in FACT_ENTITIES + UNEXCLUDED_FACT_ENTITIES]
+    facts = [mart_suite(entity(name)) for name in FACT_ENTITIES + UNEXCLUDED_FACT_ENTITIES]
+    return [*facts, lead_funnel_suite()]

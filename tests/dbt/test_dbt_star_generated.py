@@ -62,6 +62,10 @@ def test_flagged_rows_are_not_in_the_facts(generated):
                 and record_key in (select invoice_line_id from marts.fct_invoice_lines))
             or (entity = 'quote_lines'
                 and record_key in (select quote_line_id from marts.fct_quote_lines))
+            or (entity = 'leads'
+                and record_key in (select lead_id from marts.fct_leads))
+            or (entity = 'activities'
+                and record_key in (select activity_id from marts.fct_activities))
         """,
     )
     assert leaked == []

@@ -328,6 +328,46 @@ def test_the_forecast_fact_reconciles_on_the_whole_key(settings: Settings) -> No
     assert result.blocking
 
 
+def test_a_lead_funnel_that_loses_or_invents_leads_fails(settings: Settings) -> None:
+    """The generated company has no leads: staging gains one partner lead of the first
+    spine month that the funnel lacks, and the funnel gains an inbound cell of 2 leads
+    that staging lacks."""
+    wh = settings.warehouse
+    first = scalar(wh, "select min(month) from intermediate.int_metric_months_spined")
+    assert scalar(wh, "select count(*) from staging.stg_leads") == 0
+    run_sql(
+        wh,
+        *model_changed(
+            "staging.stg_leads",
+            "select * from staging.stg_leads_as_built union all by name "
+            f"select 'L-NEW' as lead_id, date '{first}' as created_date, "
+            "'partner' as source_channel, 'new' as lead_status",
+        ),
+        "insert into marts.lead_funnel_monthly by name select 'inbound' as source_channel, "
+        "2 as leads_created, 1 as leads_qualified, 0 as leads_converted_paying, "
+        f"0.5 as lead_qualification_rate, 0.0 as lead_conversion_rate, date '{first}' as month",
+    )
+
+    (result,) = validate(settings, suites=["marts.lead_funnel_monthly"], run_id="funnel")
+
+    assert result.blocking
+    total = (
+        "the sum of leads_created of lead_funnel_monthly equals the leads of stg_leads not "
+        "in int_records_excluded created in a month of int_metric_months_spined (nothing "
+        "lost, nothing invented)"
+    )
+    cells = (
+        "leads_created, leads_qualified and leads_converted_paying of each month and "
+        "source_channel of lead_funnel_monthly equal those of stg_leads (not excluded; "
+        "paying: converted into an account with mrr > 0 in fct_mrr)"
+    )
+    # 2 leads in the funnel against 1 staged; the inbound and the partner cell differ
+    assert _failed(result) == {total: 1, cells: 2}
+    assert _failure(result, "the sum").unexpected_sample == [
+        {"funnel_leads_created": 2, "staged_leads_created": 1}
+    ]
+
+
 def _exclude(path: Path, count: int) -> None:
     """Move `count` payments from fct_payments to int_records_excluded: the reconciliation
     still holds (flagged rows leave the fact), the fact shrinks."""

@@ -18,7 +18,16 @@ from foundation.settings import PROJECT_ROOT
 
 ROWS = "unexpected_rows_expectation"
 ROW_COUNT = "expect_table_row_count_to_be_between"
-FACT_ENTITIES = ["quotes", "quote_lines", "invoices", "invoice_lines", "payments"]
+FACT_ENTITIES = [
+    "quotes",
+    "quote_lines",
+    "invoices",
+    "invoice_lines",
+    "payments",
+    "leads",
+    "activities",
+]
+METRIC_MARTS = ["lead_funnel_monthly"]
 # facts of entities that reference nothing: no row is excluded, the whole key is compared
 UNEXCLUDED_FACT_ENTITIES = ["forecast_submissions"]
 
@@ -71,10 +80,12 @@ def test_one_suite_per_entity_and_layer_and_per_fact() -> None:
             for e in ENTITIES
         ),
         *sorted(
-            (f"marts.fct_{name}", "error") for name in FACT_ENTITIES + UNEXCLUDED_FACT_ENTITIES
+            [(f"marts.fct_{name}", "error") for name in FACT_ENTITIES + UNEXCLUDED_FACT_ENTITIES]
+            + [(f"marts.{name}", "error") for name in METRIC_MARTS]
         ),
     ]
-    assert len(all_suites()) == 2 * len(ENTITIES) + len(FACT_ENTITIES) + 1
+    facts = len(FACT_ENTITIES) + len(UNEXCLUDED_FACT_ENTITIES)
+    assert len(all_suites()) == 2 * len(ENTITIES) + facts + len(METRIC_MARTS)
 
 
 def test_raw_suites_are_the_contract_and_load_checks() -> None:
@@ -224,3 +235,30 @@ def test_suite_severity_is_the_highest_of_its_checks() -> None:
         severities = {e["severity"] for e in suite["expectations"]}
         assert suite["meta"]["severity"] == ("error" if "critical" in severities else "warn")
         assert suite["meta"]["layer"] == suite["meta"]["schema"] == spec.name.split(".")[0]
+
+
+def test_the_lead_funnel_suite_reconciles_it_with_staging() -> None:
+    suite = "marts.lead_funnel_monthly"
+    assert _checks(suite) == [
+        (
+            ROWS,
+            "the sum of leads_created of lead_funnel_monthly equals the leads of stg_leads "
+            "not in int_records_excluded created in a month of int_metric_months_spined "
+            "(nothing lost, nothing invented)",
+            "critical",
+        ),
+        (
+            ROWS,
+            "leads_created, leads_qualified and leads_converted_paying of each month and "
+            "source_channel of lead_funnel_monthly equal those of stg_leads (not excluded; "
+            "paying: converted into an account with mrr > 0 in fct_mrr)",
+            "critical",
+        ),
+        _row_count(suite),
+    ]
+    assert suite_reads(suite) == [
+        "intermediate.int_metric_months_spined",
+        "intermediate.int_records_excluded",
+        "marts.fct_mrr",
+        "staging.stg_leads",
+    ]

@@ -3,11 +3,14 @@
 {#
     Every row left out of the facts: the rows flagged in int_records_flagged
     and the children of excluded parents (quote -> quote_lines, quote ->
-    invoices, invoice -> invoice_lines and payments). One row per entity and
-    record_key; is_flagged is false for rows excluded only through a parent,
-    and excluded_by names that parent ('<entity> <key>'). The rows come from
-    the int_*_converted_to_usd tables (one row per staged row), not from the
-    staging views, so raw is not deduplicated once more.
+    invoices, invoice -> invoice_lines and payments, quote or lead ->
+    activities). One row per entity and record_key; is_flagged is false for
+    rows excluded only through a parent, and excluded_by names that parent
+    ('<entity> <key>'; an activity whose quote and lead are both excluded
+    names both, joined by '; '). The rows come from the
+    int_*_converted_to_usd tables and int_activities_dated (one row per
+    staged row), not from the staging views, so raw is not deduplicated once
+    more.
 #}
 with
 
@@ -46,6 +49,14 @@ payments as (
     from {{ ref('int_payments_converted_to_usd') }}
 ),
 
+activities as (
+    select
+        activity_id,
+        lead_id,
+        quote_id
+    from {{ ref('int_activities_dated') }}
+),
+
 quotes_excluded as (
     select record_key as quote_id
     from flagged
@@ -68,6 +79,36 @@ invoices_excluded as (
     union
     select invoice_id
     from invoices_excluded_by_quote
+),
+
+leads_excluded as (
+    select record_key as lead_id
+    from flagged
+    where entity = 'leads'
+),
+
+activities_of_excluded_parents as (
+    select
+        activities.activity_id,
+        'quotes ' || activities.quote_id as excluded_by
+    from activities
+    inner join quotes_excluded
+        on activities.quote_id = quotes_excluded.quote_id
+    union all
+    select
+        activities.activity_id,
+        'leads ' || activities.lead_id as excluded_by
+    from activities
+    inner join leads_excluded
+        on activities.lead_id = leads_excluded.lead_id
+),
+
+activities_excluded_by_parents as (
+    select
+        activity_id,
+        {{ dbt.listagg('excluded_by', "'; '", 'order by excluded_by') }} as excluded_by
+    from activities_of_excluded_parents
+    group by activity_id
 ),
 
 children_of_excluded_parents as (
@@ -100,6 +141,12 @@ children_of_excluded_parents as (
     from payments
     inner join invoices_excluded
         on payments.invoice_id = invoices_excluded.invoice_id
+    union all
+    select
+        'activities' as entity,
+        activity_id as record_key,
+        excluded_by
+    from activities_excluded_by_parents
 ),
 
 final as (

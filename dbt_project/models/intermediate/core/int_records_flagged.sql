@@ -4,12 +4,16 @@
     The current set of unresolved or inconsistent rows (docs/landing-contract.md,
     bad rows of the second kind): one row per entity, record_key and reason, with a
     readable detail. Reasons: orphan_reference, missing_fx_rate,
-    currency_mismatch, account_mismatch, total_mismatch. Recomputed from the
+    currency_mismatch, account_mismatch, total_mismatch. Leads and activities
+    are flagged only for references not (yet) in staging: a lead converted
+    into an account that has not landed, an activity on an unknown account,
+    lead or quote. Recomputed from the
     current staging data on every run, so a flag disappears as soon as later
     data resolves it; audit.flagged_history keeps when each was first seen.
     Lines are read from the int_*_converted_to_usd tables (one row per staged
-    line, left joins), not from the staging views, so the latest versions of
-    raw are not deduplicated once more.
+    line, left joins), leads and activities from int_leads_classified and
+    int_activities_dated, not from the staging views, so the latest versions
+    of raw are not deduplicated once more.
 #}
 with
 
@@ -71,6 +75,22 @@ payments as (
         received_date,
         fx_rate_usd
     from {{ ref('int_payments_converted_to_usd') }}
+),
+
+leads as (
+    select
+        lead_id,
+        converted_account_id
+    from {{ ref('int_leads_classified') }}
+),
+
+activities as (
+    select
+        activity_id,
+        account_id,
+        lead_id,
+        quote_id
+    from {{ ref('int_activities_dated') }}
 ),
 
 quotes_without_account as (
@@ -191,6 +211,30 @@ payments_with_account_mismatch as (
     where payment_account_id <> invoice_account_id
 ),
 
+leads_without_account as (
+    {{ orphan_flags(
+        'leads', 'leads', 'lead_id', 'converted_account_id', 'accounts', 'account_id'
+    ) }}
+),
+
+activities_without_account as (
+    {{ orphan_flags(
+        'activities', 'activities', 'activity_id', 'account_id', 'accounts', 'account_id'
+    ) }}
+),
+
+activities_without_lead as (
+    {{ orphan_flags(
+        'activities', 'activities', 'activity_id', 'lead_id', 'leads', 'lead_id'
+    ) }}
+),
+
+activities_without_quote as (
+    {{ orphan_flags(
+        'activities', 'activities', 'activity_id', 'quote_id', 'quotes', 'quote_id'
+    ) }}
+),
+
 unioned as (
     {%- set ctes = [
         'quotes_without_account',
@@ -208,6 +252,10 @@ unioned as (
         'payments_without_fx_rate',
         'payments_with_currency_mismatch',
         'payments_with_account_mismatch',
+        'leads_without_account',
+        'activities_without_account',
+        'activities_without_lead',
+        'activities_without_quote',
     ] %}
     {% for cte in ctes %}
         select

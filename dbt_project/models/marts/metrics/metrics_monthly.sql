@@ -4,7 +4,8 @@
     USD as double at full precision (round to cents only when shown); rates
     are shares (1 = 100 %), null when their denominator is 0 or null.
     Contraction and churned MRR are negative amounts, as in the movement
-    table.
+    table. The lead and activity numbers (optional entities) are null while
+    their entity has never landed, and 0 in an empty month once it has.
 #}
 with
 
@@ -36,6 +37,10 @@ forecasts as (
 
 quote_metrics as (
     select * from {{ ref('int_quote_metrics_aggregated_monthly') }}
+),
+
+lead_activity_metrics as (
+    select * from {{ ref('int_lead_activity_metrics_aggregated_monthly') }}
 ),
 
 final as (
@@ -108,6 +113,25 @@ final as (
             mrr_metrics.marketing_spend_usd as {{ type_double() }}
         ) as marketing_spend_usd,
         mrr_metrics.cac,
+        cast(
+            lead_activity_metrics.leads_created as {{ dbt.type_bigint() }}
+        ) as leads_created,
+        cast(
+            lead_activity_metrics.leads_qualified as {{ dbt.type_bigint() }}
+        ) as leads_qualified,
+        cast(
+            lead_activity_metrics.leads_converted_paying as {{ dbt.type_bigint() }}
+        ) as leads_converted_paying,
+        lead_activity_metrics.lead_qualification_rate,
+        lead_activity_metrics.lead_conversion_rate,
+        cast(
+            lead_activity_metrics.leads_converted as {{ dbt.type_bigint() }}
+        ) as leads_converted,
+        lead_activity_metrics.avg_lead_conversion_days,
+        cast(
+            lead_activity_metrics.activities_on_won_deals as {{ dbt.type_bigint() }}
+        ) as activities_on_won_deals,
+        lead_activity_metrics.activities_per_won_deal,
         months.days_in_month,
         months.is_as_of_month,
         months.month_end,
@@ -123,6 +147,8 @@ final as (
         on months.month = forecasts.month
     left join quote_metrics
         on months.month = quote_metrics.month
+    left join lead_activity_metrics
+        on months.month = lead_activity_metrics.month
 )
 
 select * from final

@@ -1,0 +1,29 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='activity_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook="{{ delete_invalid_fact_rows(
+            'int_activities_validated', 'activity_id'
+        ) }}",
+    )
+}}
+{#
+    Grain: one row per activity (latest version, not deleted, not flagged,
+    its quote and lead not excluded). The rows of int_activities_validated,
+    built incrementally.
+#}
+with
+
+activities as (
+    select * from {{ ref('int_activities_validated') }}
+),
+
+final as (
+    select *
+    from activities
+    {{ incremental_fact_filter('activities', 'activity_id') }}
+)
+
+select * from final  -- noqa: AM04
