@@ -2,8 +2,11 @@
 
 `generate(out, accounts=..., months=...)` writes a landing folder that follows
 the landing contract (`docs/landing-contract.md`, registry `foundation.contract`),
-optionally with bad rows and their ground-truth manifest. Behaviour knobs live
-in `params.py`; the enums the contract owns come from it (`enums.py`).
+optionally with bad rows and their ground-truth manifest. Besides the billing
+and CPQ entities (`simulate.py`) it writes the optional sales entities: the
+leads the accounts came from (`leads.py`), the reps' activities (`activities.py`)
+and their forecasts (`forecasts.py`). Behaviour knobs live in `params.py`; the
+enums the contract owns come from it (`enums.py`).
 """
 
 from .badrows import REASON_CODES

@@ -102,6 +102,20 @@ def draw_accounts(
     return BatchAccounts(number=number, **profiles, **deals)
 
 
+def creation_time(cal: Calendar, params: P.Params, share: np.ndarray) -> np.ndarray:
+    """Seconds at which the run has created `share` (0..1) of its accounts.
+
+    Accounts created per day grow exponentially: account k is created when the
+    cumulative count reaches its share k / total of the run's accounts (leads that
+    never convert follow the same curve, `leads.py`).
+    """
+    growth_per_day = np.log1p(params.monthly_account_growth) / 30.44
+    run_days = max(cal.month_day[cal.months] - 1, 1)
+    return np.floor(
+        np.log1p(share * np.expm1(growth_per_day * run_days)) / growth_per_day * DAY
+    ).astype(np.int64)
+
+
 def _draw_profiles(
     cal: Calendar,
     params: P.Params,
@@ -113,14 +127,7 @@ def _draw_profiles(
 ) -> dict[str, np.ndarray]:
     """Creation time, segment, channel, country, industry, owner, names."""
     count = len(number)
-    # Accounts created per day grow exponentially: account k is created when the
-    # cumulative count reaches its share k / total of the run's accounts.
-    growth_per_day = np.log1p(params.monthly_account_growth) / 30.44
-    run_days = max(cal.month_day[cal.months] - 1, 1)
-    share = (number + rng.random(count)) / total_accounts
-    created_s = np.floor(
-        np.log1p(share * np.expm1(growth_per_day * run_days)) / growth_per_day * DAY
-    ).astype(np.int64)
+    created_s = creation_time(cal, params, (number + rng.random(count)) / total_accounts)
     segment = rng.choice(len(SEGMENTS), count, p=params.segment_mix)
     channel = rng.choice(len(P.CHANNELS), count, p=params.channel_mix)
     country = rng.choice(len(P.COUNTRIES), count, p=params.country_mix)
@@ -236,7 +243,7 @@ def emit_account_versions(
     )
 
 
-def tally_leads(tallies: Accumulators, cal: Calendar, accounts: BatchAccounts) -> None:
+def tally_accounts_created(tallies: Accumulators, cal: Calendar, accounts: BatchAccounts) -> None:
     created_month = cal.month_of(accounts.created_s)
     real = ~accounts.is_duplicate
-    np.add.at(tallies.leads, (created_month[real], accounts.channel[real]), 1)
+    np.add.at(tallies.accounts_created, (created_month[real], accounts.channel[real]), 1)

@@ -4,7 +4,8 @@ A bad row never reuses a good key (so it can never become the winning version
 of good data and hide it). Ids are made fresh with sequence numbers no good
 row uses (>= 900000 for quotes, lines and invoices, >= 100000 for payments)
 or account numbers past the population. The ground truth goes to
-`_manifest/bad_rows.csv` (see `encode.write_manifest`).
+`_manifest/bad_rows.csv` (see `encode.write_manifest`). The optional sales
+entities' bad rows come from a rotation of their own (`badrows_sales.py`).
 """
 
 from __future__ import annotations
@@ -31,13 +32,22 @@ def kind_of(reason: str) -> tuple[str, str]:
     return known.kind, known.fate
 
 
-class Injector:
-    """Builds the bad rows of one batch from that batch's good rows."""
+BadRows = dict[str, tuple[dict[str, np.ndarray], list[str]]]  # entity -> (columns, reasons)
+Built = list[tuple[str, dict, str | None]]  # [(entity, row, reason; None: a good companion)]
+
+
+class Rotation:
+    """Bad rows of a run, batch by batch: how many a batch gets (`rate` of its good rows,
+    the fraction carried to the next batch; at least one of each of the `kinds` of defect
+    in the first batch), built by rotating through the kinds. The counter picks the next
+    kind and makes fresh keys."""
+
+    kinds: int  # kinds of defect (set by each injector)
 
     def __init__(self, total_accounts: int, end_s: int) -> None:
         self.total_accounts = total_accounts
         self.end_s = end_s
-        self.counter = 0  # bad rows made so far in the run (drives the reason rotation)
+        self.counter = 0  # bad rows tried so far in the run (drives the rotation)
         self.carry = 0.0
 
     def how_many(self, rate: float, good_rows: int, first_batch: bool) -> int:
@@ -45,16 +55,50 @@ class Injector:
         n = int(want)
         self.carry = want - n
         if first_batch and rate > 0:
-            n = max(n, len(REASON_CODES))  # every reason at least once per run
+            n = max(n, self.kinds)  # every kind at least once per run
         return n
+
+    def rotate(self, n: int, build: Callable[[int, int], Built]) -> BadRows:
+        """`n` bad rows (fewer if the batch lacks what some need): `build(kind, counter)`
+        makes the rows of the next kind, none when the batch lacks what it needs."""
+        out: dict[str, tuple[list[dict], list[str]]] = {}
+        made = 0
+        tries = 0
+        while made < n and tries < n + self.kinds:
+            kind = self.counter % self.kinds
+            self.counter += 1
+            tries += 1
+            built = build(kind, self.counter)
+            if not built:
+                continue  # this batch lacks the rows the defect needs
+            made += 1
+            for entity, row, code in built:
+                recs, codes = out.setdefault(entity, ([], []))
+                recs.append(row)
+                codes.append(code or "")
+        return as_columns(out)
+
+
+def as_columns(built: dict[str, tuple[list[dict], list[str]]]) -> BadRows:
+    """entity -> (rows, reason per row) as entity -> (numeric columns, reasons)."""
+    result = {}
+    for entity, (recs, codes) in built.items():
+        cols = {k: np.array([r[k] for r in recs]) for k in recs[0]}
+        result[entity] = (cols, codes)
+    return result
+
+
+class Injector(Rotation):
+    """Builds the bad rows of one batch from that batch's good rows."""
+
+    kinds = len(REASON_CODES)
 
     def make(
         self, n: int, chunks: dict[str, dict[str, np.ndarray]], rng: np.random.Generator
-    ) -> dict[str, tuple[dict[str, np.ndarray], list[str]]]:
+    ) -> BadRows:
         """entity -> (numeric columns of its bad rows, reason code per row)."""
         ctx = _Context(chunks, rng, self.end_s)
-        out: dict[str, tuple[list[dict], list[str]]] = {}
-        builders: dict[str, Callable[[_Context, int], list[tuple[str, dict, str | None]]]] = {
+        builders: dict[str, Callable[[_Context, int], Built]] = {
             "missing_required": self._missing_required,
             "unparseable": self._unparseable,
             "out_of_range": self._out_of_range,
@@ -66,25 +110,7 @@ class Injector:
             "account_mismatch": self._account_mismatch,
             "total_mismatch": self._total_mismatch,
         }
-        made = 0
-        tries = 0
-        while made < n and tries < n + len(REASON_CODES):
-            reason = REASON_CODES[self.counter % len(REASON_CODES)]
-            self.counter += 1
-            tries += 1
-            built = builders[reason](ctx, self.counter)
-            if not built:
-                continue  # this batch lacks the rows the defect needs
-            made += 1
-            for entity, row, code in built:
-                recs, codes = out.setdefault(entity, ([], []))
-                recs.append(row)
-                codes.append(code or "")
-        result = {}
-        for entity, (recs, codes) in out.items():
-            cols = {k: np.array([r[k] for r in recs]) for k in recs[0]}
-            result[entity] = (cols, codes)
-        return result
+        return self.rotate(n, lambda kind, k: builders[REASON_CODES[kind]](ctx, k))
 
     # -- one builder per reason; each returns [(entity, row, reason or None)] ------------
     def _missing_required(self, ctx: _Context, k: int):

@@ -128,6 +128,18 @@ def pick_by_segment(rng: np.random.Generator, seg: np.ndarray, table: tuple) -> 
     return padded[seg, idx]
 
 
+def number_within(group: np.ndarray, order_by: np.ndarray) -> np.ndarray:
+    """0, 1, 2... within each group, in `order_by` order (ties: the order given); the
+    sequence part of the ids of leads and activities."""
+    order = np.lexsort((order_by, group))
+    sorted_group = group[order]
+    starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
+    group_start = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    seq = np.empty(len(order), dtype=np.int64)
+    seq[order] = np.arange(len(order)) - group_start
+    return seq
+
+
 def random_days(rng: np.random.Generator, lo_hi: tuple[int, int], n: int) -> np.ndarray:
     return rng.integers(lo_hi[0], lo_hi[1] + 1, n) * DAY  # int64 already
 
@@ -141,5 +153,7 @@ def office_time(rng: np.random.Generator, n: int) -> np.ndarray:
 class Accumulators:
     """Small run-wide tallies that the reference entities are built from."""
 
-    leads: np.ndarray  # (months, channels): accounts created
-    bookings: np.ndarray  # (reps, months): accepted quote value in USD
+    # (months, channels): accounts created (duplicates aside); the marketing spend is
+    # drawn from them, not from the leads (whose own random stream moves no other file)
+    accounts_created: np.ndarray
+    bookings: np.ndarray  # (reps, months): accepted quote value in USD (and forecasts)

@@ -1,4 +1,10 @@
-"""`generate()`: run the simulation batch by batch and stream a landing folder."""
+"""`generate()`: run the simulation batch by batch and stream a landing folder.
+
+Per batch of accounts: the simulation (`simulate.py`), then the batch's leads
+(`leads.py`) and activities (`activities.py`) from random streams of their own;
+after the last batch, the reference entities drawn from the run's tallies
+(sales targets, marketing spend, forecast submissions: `forecasts.py`).
+"""
 
 from __future__ import annotations
 
@@ -17,9 +23,13 @@ from foundation.contract import ENTITIES
 from foundation.contract import entity as contract_entity
 
 from . import params as P
-from .badrows import Injector, kind_of
+from .activities import make_activities
+from .badrows import BadRows, Injector, kind_of
+from .badrows_sales import SalesInjector, forecast_bad_rows
 from .batch import DAY, Accumulators, Calendar, Rows
 from .encode import Encoder, Pools, Sink, encode, ints, make_pools, write_manifest
+from .forecasts import make_forecasts
+from .leads import make_leads
 from .simulate import simulate_batch
 
 BATCH_ACCOUNTS = 10_000
@@ -28,6 +38,21 @@ FORMATS = ("csv", "parquet", "jsonl")
 MAX_MONTHS = 240
 MAX_BAD_ROWS = 0.5
 TX_ENTITIES = ("accounts", "quotes", "quote_lines", "invoices", "invoice_lines", "payments")
+SALES_ENTITIES = ("leads", "activities")  # optional entities made batch by batch too
+BATCH_ENTITIES = (*TX_ENTITIES, *SALES_ENTITIES)
+# Timestamp columns that may hold an unreadable bad value: text, not timestamps, in Parquet.
+UNPARSEABLE_COLUMNS = frozenset(
+    {
+        "payments.received_at",
+        "leads.qualified_at",
+        "activities.occurred_at",
+        "forecast_submissions.submitted_at",
+    }
+)
+# Random streams: the simulation's is [seed, batch]; these are the others'.
+LEADS_STREAM, ACTIVITIES_STREAM = 8_000_001, 8_000_002
+TX_BAD_ROWS_STREAM, SALES_BAD_ROWS_STREAM = 9_000_001, 9_000_002
+FORECASTS_STREAM, FORECAST_BAD_ROWS_STREAM = 7_000_003, 9_000_003
 
 
 @dataclass(frozen=True)
@@ -143,9 +168,7 @@ def generate(
     t0 = time.perf_counter()
     cal = Calendar.build(start, months)
     pools = make_pools(seed, params.name_pool_size, params.faker_locale)
-    string_cols = (
-        frozenset({"payments.received_at"}) if fmt == "parquet" and bad_rows > 0 else frozenset()
-    )
+    string_cols = UNPARSEABLE_COLUMNS if fmt == "parquet" and bad_rows > 0 else frozenset()
     enc = Encoder(cal.epoch_day, fmt, max(6, len(str(accounts - 1))), string_cols)
     sink = Sink(out, fmt)
     run = _Run(cal, params, enc, pools, sink, accounts, seed, bad_rows)
@@ -180,13 +203,14 @@ class _Run:
         self.accounts, self.seed, self.bad_rate = accounts, seed, bad_rows
         self.n_reps = max(3, -(-accounts // params.accounts_per_rep))
         self.acc = Accumulators(
-            leads=np.zeros((cal.months + cal.horizon + 1, len(P.CHANNELS))),
+            accounts_created=np.zeros((cal.months + cal.horizon + 1, len(P.CHANNELS))),
             bookings=np.zeros((self.n_reps, cal.months)),
         )
         self.rows: dict[str, int] = {}
         self.manifest: list[tuple] = []
         self.by_reason: dict[str, int] = {}
         self.injector = Injector(accounts, cal.end_s)
+        self.sales_injector = SalesInjector(accounts, cal.end_s)
         first = cal.start.astype("datetime64[M]").astype(np.int64)
         month_key = (first + np.arange(len(cal.month_day))) // 3  # quarter number per month
         self.quarter_of_month = month_key
@@ -208,14 +232,14 @@ class _Run:
         entries: list[tuple] = []
         if chunk:  # rows come in `updated_s` order (Rows.take)
             table = encode(entity, self.enc, chunk, self.pools)
-            q = self.quarter_of_month[self.cal.month_of(chunk["updated_s"])]
+            q = self._quarters(chunk["updated_s"])
         else:
             table, q = None, np.array([], dtype=np.int64)
         bad_table, bad_q, reasons = None, np.array([], dtype=np.int64), []
         if bad is not None:
             cols, reasons = bad
             bad_table = encode(entity, self.enc, cols, self.pools)
-            bad_q = self.quarter_of_month[self.cal.month_of(cols["updated_s"])]
+            bad_q = self._quarters(cols["updated_s"])
         key_name = contract_entity(entity).key
         for quarter in np.unique(np.concatenate([q, bad_q])):
             label = self._quarter_label(int(quarter))
@@ -244,6 +268,14 @@ class _Run:
             len(bad_table) if bad_table is not None else 0
         )
         return n, entries
+
+    def _quarters(self, secs: np.ndarray) -> np.ndarray:
+        """Quarter number (months since 1970 // 3) of each time, also before the run's
+        first day (the leads of its first accounts)."""
+        if len(secs) and secs.min() < 0:
+            months = (self.cal.start + secs // DAY).astype("datetime64[M]").astype(np.int64)
+            return months // 3
+        return self.quarter_of_month[self.cal.month_of(secs)]
 
     def _quarter_label(self, quarter: int) -> str:
         y, qq = divmod(quarter, 4)
@@ -318,11 +350,12 @@ class _Run:
         }
         table = encode("sales_targets", self.enc, chunk, self.pools)
         self._write_reference("sales_targets", table, year[mon.ravel()[order]], self._year)
-        # marketing spend: cost per lead by channel, with noise, and a floor per channel
-        leads = self.acc.leads[:N]
+        # marketing spend: `cost_per_lead_usd` by channel for each account created, with
+        # noise, and a floor per channel
+        created = self.acc.accounts_created[:N]
         cpl = np.asarray(p.cost_per_lead_usd)
-        noise = rng.uniform(0.85, 1.15, leads.shape)
-        spend = np.round((leads * cpl[None, :] * noise + 500.0) * 100).astype(np.int64)
+        noise = rng.uniform(0.85, 1.15, created.shape)
+        spend = np.round((created * cpl[None, :] * noise + 500.0) * 100).astype(np.int64)
         mon, ch = np.meshgrid(months, np.arange(len(P.CHANNELS)), indexing="ij")
         chunk = {
             "day": cal.month_day[mon.ravel()],
@@ -331,6 +364,17 @@ class _Run:
         }
         table = encode("marketing_spend", self.enc, chunk, self.pools)
         self._write_reference("marketing_spend", table, year[mon.ravel()], self._year)
+        self._forecasts()
+
+    def _forecasts(self) -> None:
+        """The reps' forecasts from the run's bookings, per quarter of submission."""
+        rng = np.random.default_rng([self.seed, FORECASTS_STREAM])
+        chunk = make_forecasts(self.cal, self.p, self.acc.bookings, rng)
+        bad = None
+        if self.bad_rate > 0:
+            bad_rng = np.random.default_rng([self.seed, FORECAST_BAD_ROWS_STREAM])
+            bad = forecast_bad_rows(chunk, self.bad_rate, bad_rng)
+        self._write("forecast_submissions", chunk, bad)
 
     @staticmethod
     def _year(y: int) -> str:
@@ -375,7 +419,7 @@ class _Run:
                 self._drain(pending)
                 pending = [
                     (e, pool.submit(self._take_encode_write, e, rows, bad.get(e)))
-                    for e in TX_ENTITIES
+                    for e in BATCH_ENTITIES
                 ]
                 if progress is not None:
                     rate = sum(self.rows.values()) / max(time.perf_counter() - t0, 1e-9)
@@ -393,16 +437,45 @@ class _Run:
     def _take_encode_write(self, entity: str, rows: Rows, bad) -> tuple[int, list[tuple]]:
         return self._encode_write(entity, rows.take(entity), bad)  # gathers in a writer thread
 
-    def _simulate(self, b: int, base: int, n: int) -> tuple[Rows, dict]:
+    def _simulate(self, b: int, base: int, n: int) -> tuple[Rows, BadRows]:
+        """Batch b's row versions (the simulation, then its leads and activities) and,
+        with a bad-row rate, its bad rows per entity."""
         rng = np.random.default_rng([self.seed, b])
-        rows = simulate_batch(
+        batch = simulate_batch(
             self.cal, self.p, self.accounts, self.n_reps, base, n, rng, self.acc, self.pools.size
         )
-        bad = {}
+        rows = batch.rows
+        leads_rng = np.random.default_rng([self.seed, b, LEADS_STREAM])
+        leads = make_leads(
+            rows,
+            self.cal,
+            self.p,
+            batch.accounts,
+            leads_rng,
+            self.accounts,
+            self.n_reps,
+            self.pools.size,
+        )
+        activities_rng = np.random.default_rng([self.seed, b, ACTIVITIES_STREAM])
+        make_activities(rows, self.p, batch.accounts, batch.deals, leads, activities_rng)
+        bad: BadRows = {}
         if self.bad_rate > 0:
-            chunks = {e: rows.take(e) for e in TX_ENTITIES}
-            good = sum(len(c["updated_s"]) for c in chunks.values() if c)
-            want = self.injector.how_many(self.bad_rate, good, b == 0)
-            bad_rng = np.random.default_rng([self.seed, b, 9_000_001])
-            bad = self.injector.make(want, chunks, bad_rng)
+            bad.update(self._bad_rows(self.injector, TX_ENTITIES, rows, b, TX_BAD_ROWS_STREAM))
+            bad.update(
+                self._bad_rows(self.sales_injector, SALES_ENTITIES, rows, b, SALES_BAD_ROWS_STREAM)
+            )
         return rows, bad
+
+    def _bad_rows(
+        self,
+        injector: Injector | SalesInjector,
+        entities: tuple[str, ...],
+        rows: Rows,
+        b: int,
+        stream: int,
+    ) -> BadRows:
+        """The bad rows `injector` makes from batch b's good rows of `entities`."""
+        chunks = {e: rows.take(e) for e in entities}
+        good = sum(len(c["updated_s"]) for c in chunks.values() if c)
+        want = injector.how_many(self.bad_rate, good, b == 0)
+        return injector.make(want, chunks, np.random.default_rng([self.seed, b, stream]))

@@ -28,7 +28,9 @@ from foundation.contract import entity as contract_entity
 
 from . import params as P
 from .enums import (
+    ACTIVITY_TYPES,
     INVOICE_STATUSES,
+    LEAD_STATUSES,
     PAYMENT_METHODS,
     PAYMENT_STATUSES,
     QUOTE_STATUSES,
@@ -41,8 +43,12 @@ UNPARSEABLE = np.int64(-(2**62) + 1)  # timestamp sentinel: write a value no par
 UNPARSEABLE_TEXT = "31/02/2024 25:61"
 EXTENSIONS = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}
 # Rows per CSV text chunk: pyarrow's default (1024) costs ~15 % more CPU, 4x that costs each
-# open file ~0.3 MB more (16384: ~1.5 MB). Same bytes either way.
-_CSV_OPTIONS = pacsv.WriteOptions(batch_size=4096)
+# write ~0.3 MB more (16384: ~1.5 MB). Same bytes either way. The header is written once,
+# when the file is opened; each append is a write_csv of its own: a pyarrow CSVWriter kept
+# open holds on to the last table written to it until closed, so with a file per entity
+# and quarter open the whole run, every batch's tables stayed in memory.
+_CSV_HEADER = pacsv.WriteOptions(batch_size=4096)
+_CSV_ROWS = pacsv.WriteOptions(batch_size=4096, include_header=False)
 # Enum labels with one trailing label that the contract does not know (for bad rows).
 BAD_ENUM = "unknown"
 CURRENCY_LABELS = (*P.CURRENCIES, "JPY")  # JPY: a valid code with no FX rates at all
@@ -291,6 +297,9 @@ class Encoder:
     def rep_id(self, rep: np.ndarray) -> pa.Array:
         return self.ident("R", (rep, 4))
 
+    def lead_id(self, slot: np.ndarray, seq: np.ndarray, null: np.ndarray | None = None):
+        return self.ident("L", (slot, self.id_width), (seq, 2), null=null)
+
 
 @dataclass(frozen=True)
 class Pools:
@@ -332,8 +341,9 @@ def make_pools(seed: int, size: int, locale: str) -> Pools:
 Chunk = dict[str, np.ndarray]
 
 
-def _accounts(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
-    email = pc.binary_join_element_wise(
+def _email(pools: Pools, c: Chunk) -> pa.Array:
+    """first.last@domain from the name pools."""
+    return pc.binary_join_element_wise(
         Encoder.pick(pools.first, c["first_i"]),
         _text("."),
         Encoder.pick(pools.last, c["last_i"]),
@@ -341,10 +351,13 @@ def _accounts(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
         Encoder.pick(pools.domain, c["dom_i"]),
         _text(""),
     )
+
+
+def _accounts(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
     return {
         "account_id": e.account_id(c["g"]),
         "name": Encoder.pick(pools.company, c["name_i"]),
-        "email": email,
+        "email": _email(pools, c),
         "industry": Encoder.enum(c["industry"], P.INDUSTRIES),
         "segment": Encoder.enum(c["segment"], (*SEGMENTS, BAD_ENUM)),
         "country": Encoder.enum(c["country"], tuple(k for k, _ in P.COUNTRIES)),
@@ -486,6 +499,60 @@ def _marketing_spend(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
     }
 
 
+def _unset(ids: object) -> tuple[np.ndarray, np.ndarray]:
+    """(ids with 0 where unset, where unset): a negative id is a null reference."""
+    ids = np.asarray(ids, dtype=np.int64)
+    return np.maximum(ids, 0), ids < 0
+
+
+def _leads(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
+    account_g, no_account = _unset(c["account_g"])
+    as_text = "leads.qualified_at" in e.string_columns
+    return {
+        "lead_id": e.lead_id(c["g"], c["lseq"]),
+        "created_at": e.ts(c["created_s"]),
+        "source_channel": Encoder.enum(c["channel"], P.CHANNELS),
+        "owner_rep_id": e.rep_id(c["rep"]),
+        "status": Encoder.enum(c["status"], (*LEAD_STATUSES, BAD_ENUM)),
+        "qualified_at": e.ts(c["qualified_s"], as_text=as_text),
+        "converted_at": e.ts(c["converted_s"]),
+        "converted_account_id": e.account_id(account_g, null=no_account),
+        "email": _email(pools, c),
+        "updated_at": e.ts(c["updated_s"]),
+        "is_deleted": Encoder.bool(c["is_deleted"]),
+    }
+
+
+def _activities(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
+    account_g, no_account = _unset(c["acct_g"])
+    qseq, no_quote = _unset(c["qseq"])
+    lead_g, no_lead = _unset(c["lead_g"])
+    lead_seq, _ = _unset(c["lead_seq"])
+    as_text = "activities.occurred_at" in e.string_columns
+    return {
+        "activity_id": e.ident("ACT", (c["g"], e.id_width), (c["aseq"], 4)),
+        "owner_rep_id": e.rep_id(c["rep"]),
+        "activity_type": Encoder.enum(c["atype"], (*ACTIVITY_TYPES, BAD_ENUM)),
+        "occurred_at": e.ts(c["occurred_s"], as_text=as_text),
+        "account_id": e.account_id(account_g, null=no_account),
+        "lead_id": e.lead_id(lead_g, lead_seq, null=no_lead),
+        "quote_id": e.quote_id(account_g, qseq, null=no_quote),
+        "updated_at": e.ts(c["updated_s"]),
+        "is_deleted": Encoder.bool(c["is_deleted"]),
+    }
+
+
+def _forecast_submissions(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
+    as_text = "forecast_submissions.submitted_at" in e.string_columns
+    return {
+        "owner_rep_id": e.rep_id(c["rep"]),
+        "forecast_month": e.date(c["month_d"]),
+        "submitted_at": e.ts(c["submitted_s"], as_text=as_text),
+        "commit_amount_usd": Encoder.dec(c["commit_c"]),
+        "best_case_amount_usd": Encoder.dec(c["best_c"]),
+    }
+
+
 ENCODERS: dict[str, Callable[[Encoder, Chunk, Pools], dict[str, pa.Array]]] = {
     "products": _products,
     "accounts": _accounts,
@@ -497,6 +564,9 @@ ENCODERS: dict[str, Callable[[Encoder, Chunk, Pools], dict[str, pa.Array]]] = {
     "fx_rates": _fx_rates,
     "sales_targets": _sales_targets,
     "marketing_spend": _marketing_spend,
+    "leads": _leads,
+    "activities": _activities,
+    "forecast_submissions": _forecast_submissions,
 }
 KEY_PARTS = {"accounts", "quotes", "quote_lines", "invoices", "invoice_lines", "payments"}
 
@@ -546,7 +616,7 @@ class Sink:
             f = _File(path)
             if self.fmt == "csv":
                 f.handle = open(path, "wb")  # noqa: SIM115 - closed in close()
-                f.writer = pacsv.CSVWriter(f.handle, table.schema, write_options=_CSV_OPTIONS)
+                pacsv.write_csv(table.slice(0, 0), f.handle, write_options=_CSV_HEADER)
             elif self.fmt == "parquet":
                 import pyarrow.parquet as pq
 
@@ -558,6 +628,8 @@ class Sink:
         if len(table):
             if self.fmt == "jsonl":
                 f.handle.write(self._jsonl(table))
+            elif self.fmt == "csv":
+                pacsv.write_csv(table, f.handle, write_options=_CSV_ROWS)
             else:
                 f.writer.write_table(table)
             f.rows += len(table)

@@ -34,6 +34,8 @@ QUOTE_STATUSES = contract_enum("quotes", "status")
 INVOICE_STATUSES = contract_enum("invoices", "status")
 PAYMENT_STATUSES = contract_enum("payments", "status")
 PAYMENT_METHODS = contract_enum("payments", "method")
+LEAD_STATUSES = contract_enum("leads", "status")
+ACTIVITY_TYPES = contract_enum("activities", "activity_type")
 
 
 def named_codes(codes: type) -> dict[str, int]:
@@ -85,6 +87,26 @@ class PaymentStatus:
     SUCCEEDED = code_of(PAYMENT_STATUSES, "succeeded", "payments.status")
     FAILED = code_of(PAYMENT_STATUSES, "failed", "payments.status")
     REFUNDED = code_of(PAYMENT_STATUSES, "refunded", "payments.status")
+
+
+class LeadStatus:
+    """Codes of leads.status."""
+
+    NEW = code_of(LEAD_STATUSES, "new", "leads.status")
+    WORKING = code_of(LEAD_STATUSES, "working", "leads.status")
+    QUALIFIED = code_of(LEAD_STATUSES, "qualified", "leads.status")
+    DISQUALIFIED = code_of(LEAD_STATUSES, "disqualified", "leads.status")
+    CONVERTED = code_of(LEAD_STATUSES, "converted", "leads.status")
+
+
+class ActivityType:
+    """Codes of activities.activity_type (the simulator draws them from the mixes in
+    `params.py`, written in this order)."""
+
+    CALL = code_of(ACTIVITY_TYPES, "call", "activities.activity_type")
+    EMAIL = code_of(ACTIVITY_TYPES, "email", "activities.activity_type")
+    MEETING = code_of(ACTIVITY_TYPES, "meeting", "activities.activity_type")
+    DEMO = code_of(ACTIVITY_TYPES, "demo", "activities.activity_type")
 
 
 # A failed first attempt is a declined card (other methods follow `Params.method_mix`).

@@ -1,12 +1,14 @@
 """Every behavioural knob of the sample company, in one readable place.
 
 Per-segment tuples (declared with `per_segment`) are ordered like
-`SEGMENT_ORDER`, and `method_mix` columns like `METHOD_ORDER`: the contract owns
-those enums and their order, and `Params.validate()` refuses to run if it ever
-differs from the order the values here are written in. Probabilities are per
-event unless the name says "monthly". Days are calendar days. Money is in USD
-unless the name says otherwise; other currencies get their prices from a price
-book converted at the first day's FX rate.
+`SEGMENT_ORDER`, `method_mix` columns like `METHOD_ORDER` and the activity-type
+mixes like `ACTIVITY_TYPE_ORDER`: the contract owns those enums and their
+order, and `Params.validate()` refuses to run if it ever differs from the order
+the values here are written in. Per-channel tuples (`per_channel`) follow
+`CHANNELS`. Probabilities are per event unless the name says "monthly". Days
+are calendar days. Money is in USD unless the name says otherwise; other
+currencies get their prices from a price book converted at the first day's FX
+rate.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .enums import PAYMENT_METHODS, SEGMENTS
+from .enums import ACTIVITY_TYPES, PAYMENT_METHODS, SEGMENTS
 
 # The order the per-segment values and the method mix below are written in; the
 # contract's `accounts.segment` and `payments.method` enums must list them so.
 SEGMENT_ORDER: tuple[str, ...] = ("smb", "mid_market", "enterprise")
 METHOD_ORDER: tuple[str, ...] = ("card", "ach", "wire", "check", "other")
+# ... and the columns of the activity-type mixes, the contract's `activities.activity_type`.
+ACTIVITY_TYPE_ORDER: tuple[str, ...] = ("call", "email", "meeting", "demo")
 
 # Values the contract does not constrain: the generator's own choices.
 CHANNELS: tuple[str, ...] = ("inbound", "outbound", "partner", "paid_search")
@@ -87,6 +91,11 @@ ADDON_PRODUCTS = (-1, P_ANL, P_SUP)  # -1 = no add-on
 def per_segment(*values: object) -> Any:
     """A `Params` field holding one value per segment, in `SEGMENT_ORDER`."""
     return field(default=values, metadata={"per": "segment"})
+
+
+def per_channel(*values: object) -> Any:
+    """A `Params` field holding one value per acquisition channel, in `CHANNELS`."""
+    return field(default=values, metadata={"per": "channel"})
 
 
 @dataclass(frozen=True)
@@ -177,6 +186,66 @@ class Params:
         (0.05, 0.30, 0.50, 0.13, 0.02),
     )
 
+    # --- leads (optional entity `leads`) ----------------------------------------------------
+    # Every account but the deleted duplicates comes from one converted lead of its channel
+    # and owner. Beside it (mean, Poisson) leads of the same channel that never convert,
+    # so about 1 / (1 + mean) of a channel's leads convert (25 %, 12.5 %, 29 %, 17 %;
+    # about 18 % overall with `channel_mix`).
+    unconverted_leads_per_account: tuple[float, ...] = per_channel(3.0, 7.0, 2.5, 5.0)
+    # lead created -> converted (gamma, shape 2), at least `lead_min_days`
+    lead_conversion_days_mean: tuple[float, ...] = per_channel(18.0, 45.0, 30.0, 12.0)
+    lead_min_days: int = 2
+    # converted at the account's created_at; the others up to 3 hours before it
+    converted_at_account_creation_share: float = 0.3
+    lead_working_hours: tuple[int, int] = (1, 72)  # created -> working
+    lead_decision_days: tuple[int, int] = (3, 60)  # working -> qualified or disqualified
+    # fates of the leads that never convert: disqualified; qualified and stalled (stays
+    # qualified); qualified, then disqualified `lead_requalify_days` later
+    lead_fate_mix: tuple[float, ...] = (0.78, 0.14, 0.08)
+    lead_requalify_days: tuple[int, int] = (10, 90)
+    lead_stall_days: tuple[int, int] = (7, 45)  # a stalled lead is still worked this long
+    duplicate_lead_rate: float = 0.01  # entered twice; the copy is deleted days later
+
+    # --- activities (optional entity `activities`) -------------------------------------------
+    # Activities on a deal (quote) between its creation and decision: Poisson, with a mean
+    # of `deal_activities_mean` for a won new-business deal worth
+    # `deal_activities_reference_usd`, times (value / reference) ** elasticity, times the
+    # factor of a lost deal, a renewal or an expansion.
+    deal_activities_mean: float = 12.0
+    deal_activities_reference_usd: float = 20_000.0
+    deal_activities_value_elasticity: float = 0.3
+    lost_deal_activities_factor: float = 0.6
+    renewal_activities_factor: float = 0.6
+    expansion_activities_factor: float = 0.6
+    # Activities on a lead, between its creation and its conversion or fate (a stalled
+    # lead: `lead_stall_days` after qualifying), by fate.
+    converted_lead_activities_mean: float = 3.0
+    stalled_lead_activities_mean: float = 2.0
+    disqualified_lead_activities_mean: float = 1.0
+    # Account management: activities per month of each won contract (new or renewal).
+    account_activities_monthly: float = 0.4
+    # activity-type mixes over ACTIVITY_TYPE_ORDER (call, email, meeting, demo)
+    deal_activity_mix: tuple[float, ...] = (0.30, 0.40, 0.18, 0.12)
+    lead_activity_mix: tuple[float, ...] = (0.40, 0.50, 0.07, 0.03)
+    account_activity_mix: tuple[float, ...] = (0.30, 0.45, 0.25, 0.00)
+    deleted_activity_rate: float = 0.01  # logged in error, deleted days later
+
+    # --- forecasts (optional entity `forecast_submissions`) -----------------------------------
+    # Each rep forecasts each month after the first, `forecast_lead_days` before it: the
+    # rep's bookings of that month x the rep's bias x lognormal noise. Reps sandbag,
+    # are calibrated or are optimistic, in this mix, with a bias drawn from each range
+    # (both over: sandbaggers, calibrated, optimists).
+    forecast_rep_mix: tuple[float, ...] = (0.35, 0.35, 0.30)
+    forecast_bias: tuple[tuple[float, float], ...] = ((0.7, 0.9), (0.95, 1.05), (1.1, 1.4))
+    forecast_noise_sigma: float = 0.2
+    forecast_best_case_factor: tuple[float, float] = (1.1, 1.5)
+    forecast_lead_days: tuple[int, int] = (2, 6)
+    # a second submission before the month (up to its first day: the forecast of record)
+    forecast_resubmit_rate: float = 0.15
+    # a revision after the month started (not the forecast of record), closer to the truth
+    forecast_late_revision_rate: float = 0.10
+    forecast_late_revision_days: tuple[int, int] = (1, 14)
+
     # --- reference data -------------------------------------------------------------------
     fx_start: tuple[float, ...] = (1.0, 1.08, 1.27, 0.74)  # USD per unit, by CURRENCIES
     fx_daily_volatility: float = 0.004
@@ -199,6 +268,11 @@ class Params:
             *((f"plan_mix[{i}]", m) for i, m in enumerate(self.plan_mix)),
             *((f"addon_mix[{i}]", m) for i, m in enumerate(self.addon_mix)),
             *((f"method_mix[{i}]", m) for i, m in enumerate(self.method_mix)),
+            ("lead_fate_mix", self.lead_fate_mix),
+            ("deal_activity_mix", self.deal_activity_mix),
+            ("lead_activity_mix", self.lead_activity_mix),
+            ("account_activity_mix", self.account_activity_mix),
+            ("forecast_rep_mix", self.forecast_rep_mix),
         ):
             if abs(sum(mix) - 1.0) > 1e-9:
                 raise ValueError(f"generator params: {label} must sum to 1, got {sum(mix)}")
@@ -208,6 +282,11 @@ class Params:
         for what, written, contract in (
             ("per-segment values", SEGMENT_ORDER, ("accounts.segment", SEGMENTS)),
             ("method_mix columns", METHOD_ORDER, ("payments.method", PAYMENT_METHODS)),
+            (
+                "activity-type mixes",
+                ACTIVITY_TYPE_ORDER,
+                ("activities.activity_type", ACTIVITY_TYPES),
+            ),
         ):
             column, values = contract
             if written != values:
@@ -216,16 +295,23 @@ class Params:
                     f"contract's {column} is {values}; reorder them in generator/params.py"
                 )
         for f in fields(self):
-            if f.metadata.get("per") == "segment" and len(getattr(self, f.name)) != len(SEGMENTS):
+            per = {"segment": SEGMENTS, "channel": CHANNELS}.get(f.metadata.get("per", ""))
+            if per is not None and len(getattr(self, f.name)) != len(per):
                 raise ValueError(
-                    f"generator params: {f.name} needs one value per segment {SEGMENTS}, "
-                    f"got {getattr(self, f.name)}"
+                    f"generator params: {f.name} needs one value per {f.metadata['per']} "
+                    f"{per}, got {getattr(self, f.name)}"
                 )
         for i, row in enumerate(self.method_mix):
             if len(row) != len(PAYMENT_METHODS):
                 raise ValueError(
                     f"generator params: method_mix[{i}] needs one share per payment method "
                     f"{PAYMENT_METHODS}, got {row}"
+                )
+        for name in ("deal_activity_mix", "lead_activity_mix", "account_activity_mix"):
+            if len(getattr(self, name)) != len(ACTIVITY_TYPES):
+                raise ValueError(
+                    f"generator params: {name} needs one share per activity type "
+                    f"{ACTIVITY_TYPES}, got {getattr(self, name)}"
                 )
 
 

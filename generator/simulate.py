@@ -10,7 +10,9 @@ All values stay numeric here (see `encode.py`).
 `simulate_batch` draws the accounts (`draw_accounts`), writes their versions
 (`emit_account_versions`), then `Lifecycle` steps them month by month through
 contract changes, billing, collections and quoting. The random draws happen in
-a fixed order, so the same seed gives the same rows.
+a fixed order, so the same seed gives the same rows. It also returns the
+accounts and a log of their quotes (`Deals`), which the leads and activities
+are drawn from afterwards with random streams of their own.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import params as P
-from .accounts import BatchAccounts, draw_accounts, emit_account_versions, tally_leads
+from .accounts import BatchAccounts, draw_accounts, emit_account_versions, tally_accounts_created
 from .batch import (
     DAY,
     HOUR,
@@ -102,6 +104,46 @@ class QuoteRound(NamedTuple):
     term_months: np.ndarray
     seats: np.ndarray
     with_onboarding: np.ndarray
+
+
+class Deals(NamedTuple):
+    """The batch's quotes as the activities see them (`activities.py`), one entry per
+    quote. Logging them draws no random number: the quotes' own draws are unchanged."""
+
+    account_idx: np.ndarray
+    quote_no: np.ndarray
+    quote_type: np.ndarray  # a QuoteType code
+    created_s: np.ndarray
+    decided_s: np.ndarray  # after the run's end: still open at the end
+    accepted: np.ndarray
+    abandoned: np.ndarray  # a draft deleted two days later: no activity may point at it
+    value_usd: np.ndarray
+    start_d: np.ndarray  # contract start (days)
+    term_months: np.ndarray
+
+    @classmethod
+    def of_round(
+        cls, quotes: QuoteRound, quote_no: np.ndarray, accepted: np.ndarray, value_usd: np.ndarray
+    ) -> Deals:
+        count = len(quote_no)
+        return cls(
+            account_idx=quotes.account_idx,
+            quote_no=quote_no,
+            quote_type=np.full(count, quotes.quote_type),
+            created_s=quotes.created_s,
+            decided_s=quotes.decided_s,
+            accepted=accepted,
+            abandoned=quotes.sent_s == NULL,
+            value_usd=value_usd,
+            start_d=np.broadcast_to(quotes.start_d, (count,)),
+            term_months=np.broadcast_to(quotes.term_months, (count,)),
+        )
+
+    @classmethod
+    def concat(cls, rounds: list[Deals]) -> Deals:
+        if not rounds:
+            return cls(*(np.array([], dtype=np.int64) for _ in cls._fields))
+        return cls(*(np.concatenate(parts) for parts in zip(*rounds, strict=True)))
 
 
 class Collection(NamedTuple):
@@ -207,6 +249,7 @@ class Lifecycle:
         self.state = AccountState.start(cal, params, rng, accounts)
         self.training_rate = by_segment(accounts.segment, params.adhoc_training_monthly_rate)
         self.expansion_rate = by_segment(accounts.segment, params.expansion_monthly_rate)
+        self.deal_rounds: list[Deals] = []  # every quote round, in the order emitted
 
     def run(self) -> None:
         """The run's months, then one more whose invoices are drafts made before the end."""
@@ -647,8 +690,7 @@ class Lifecycle:
         if not len(quoted):
             return
         quotes, won, abandoned, start_month = self._draw_new_business(quoted)
-        quote_no = self._emit_quotes(quotes)
-        self._tally_bookings(quotes, won)
+        quote_no = self._emit_quotes(quotes, won)
         winners = quoted[won]
         state.stage[winners] = Stage.WON
         state.start_month[winners] = start_month[won]
@@ -745,8 +787,7 @@ class Lifecycle:
             seats=seats,
             with_onboarding=np.zeros(count, dtype=bool),
         )
-        quote_no = self._emit_quotes(quotes)
-        self._tally_bookings(quotes, accepted)
+        quote_no = self._emit_quotes(quotes, accepted)
         state.renewal_accepted[renewing] = accepted
         state.renewal_seats[renewing] = seats
         state.renewal_quote[renewing] = quote_no
@@ -792,8 +833,7 @@ class Lifecycle:
             seats=added,
             with_onboarding=np.zeros(count, dtype=bool),
         )
-        quote_no = self._emit_quotes(quotes)
-        self._tally_bookings(quotes, accepted)
+        quote_no = self._emit_quotes(quotes, accepted)
         state.pending_seats[expanding[accepted]] = added[accepted]
         state.pending_quote[expanding[accepted]] = quote_no[accepted]
 
@@ -809,26 +849,34 @@ class Lifecycle:
         decided_s = np.where(~accepted & expired, expired_s, decided_s)
         return decided_s, np.where(accepted, QuoteStatus.ACCEPTED, lost_status)
 
-    def _tally_bookings(self, quotes: QuoteRound, accepted: np.ndarray) -> None:
-        """Accepted quotes' contract value in USD, by owner and month decided."""
+    def _deal_value_usd(self, quotes: QuoteRound) -> np.ndarray:
+        """Each quote's contract value (its TCV once accepted) in USD at the first FX rate."""
         accounts = self.accounts
-        idx = quotes.account_idx[accepted]
+        idx = quotes.account_idx
         list_c = accounts.platform_list_c[idx] + accounts.addon_list_c[idx]
-        monthly_c = quotes.seats[accepted] * list_c * (100 - accounts.discount_pct[idx]) / 100
+        monthly_c = quotes.seats * list_c * (100 - accounts.discount_pct[idx]) / 100
         onboarding_c = np.where(
-            quotes.with_onboarding[accepted],
+            quotes.with_onboarding,
             accounts.onboarding_units[idx] * accounts.onboarding_price_c[idx],
             0,
         )
-        value_c = monthly_c * quotes.term_months[accepted] + onboarding_c
-        usd = value_c * accounts.usd_per_unit[idx] / 100
+        value_c = monthly_c * quotes.term_months + onboarding_c
+        return value_c * accounts.usd_per_unit[idx] / 100
+
+    def _tally_bookings(
+        self, quotes: QuoteRound, accepted: np.ndarray, value_usd: np.ndarray
+    ) -> None:
+        """Accepted quotes' contract value in USD, by owner and month decided."""
+        idx = quotes.account_idx[accepted]
         decided_month = self.cal.month_of(quotes.decided_s[accepted])
         in_run = decided_month < self.cal.months
-        owner = accounts.rep[idx][in_run]
-        np.add.at(self.tallies.bookings, (owner, decided_month[in_run]), usd[in_run])
+        owner = self.accounts.rep[idx][in_run]
+        usd = value_usd[accepted][in_run]
+        np.add.at(self.tallies.bookings, (owner, decided_month[in_run]), usd)
 
-    def _emit_quotes(self, quotes: QuoteRound) -> np.ndarray:
-        """Versions of the quotes and their lines; returns the quotes' numbers."""
+    def _emit_quotes(self, quotes: QuoteRound, accepted: np.ndarray) -> np.ndarray:
+        """Versions of the quotes and their lines; the accepted ones' bookings; the deal
+        log the activities are drawn from. Returns the quotes' numbers."""
         idx = quotes.account_idx
         count = len(idx)
         quote_no = self.state.quotes_made[idx].copy()
@@ -847,6 +895,9 @@ class Lifecycle:
         abandoned = quotes.sent_s == NULL
         self._emit_quote_versions(quotes, header, abandoned)
         self._emit_quote_lines(quotes, quote_no, abandoned)
+        value_usd = self._deal_value_usd(quotes)
+        self._tally_bookings(quotes, accepted, value_usd)
+        self.deal_rounds.append(Deals.of_round(quotes, quote_no, accepted, value_usd))
         return quote_no
 
     def _emit_quote_versions(
@@ -952,6 +1003,12 @@ class Lifecycle:
                 )
 
 
+class SimulatedBatch(NamedTuple):
+    rows: Rows
+    accounts: BatchAccounts
+    deals: Deals
+
+
 def simulate_batch(
     cal: Calendar,
     params: P.Params,
@@ -962,14 +1019,17 @@ def simulate_batch(
     rng: np.random.Generator,
     tallies: Accumulators,
     pool_size: int,
-) -> Rows:
+) -> SimulatedBatch:
     """Row versions of accounts first_account..first_account+count-1 over the run; adds
-    their leads and bookings to `tallies`. The same `rng` state gives the same rows."""
+    their leads and bookings to `tallies`. The same `rng` state gives the same rows.
+    Also returns the accounts and their quotes, which the leads and activities
+    (`leads.py`, `activities.py`) are drawn from with random streams of their own."""
     rows = Rows(cal.end_s)
     accounts = draw_accounts(
         cal, params, rng, first_account, count, total_accounts, n_reps, pool_size
     )
     emit_account_versions(rows, accounts, params, rng, n_reps, pool_size)
-    tally_leads(tallies, cal, accounts)
-    Lifecycle(cal, params, rng, rows, accounts, tallies).run()
-    return rows
+    tally_accounts_created(tallies, cal, accounts)
+    lifecycle = Lifecycle(cal, params, rng, rows, accounts, tallies)
+    lifecycle.run()
+    return SimulatedBatch(rows, accounts, Deals.concat(lifecycle.deal_rounds))

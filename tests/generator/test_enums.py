@@ -17,11 +17,15 @@ from foundation.contract import ENTITIES, entity
 from generator import DEFAULTS, Params, generate
 from generator import params as generator_params
 from generator.enums import (
+    ACTIVITY_TYPES,
     INVOICE_STATUSES,
+    LEAD_STATUSES,
     PAYMENT_STATUSES,
     QUOTE_STATUSES,
     QUOTE_TYPES,
+    ActivityType,
     InvoiceStatus,
+    LeadStatus,
     PaymentStatus,
     QuoteStatus,
     QuoteType,
@@ -30,7 +34,13 @@ from generator.enums import (
 )
 
 ENUM_COLUMNS = tuple((e.name, c.name) for e in ENTITIES for c in e.columns if c.enum)
-STATUS_COLUMNS = (("quotes", "status"), ("invoices", "status"), ("payments", "status"))
+STATUS_COLUMNS = (
+    ("quotes", "status"),
+    ("invoices", "status"),
+    ("payments", "status"),
+    ("leads", "status"),
+    ("activities", "activity_type"),
+)
 # The demo company (`revops generate` without options); a smaller one never voids an invoice.
 RUN = dict(
     accounts=DEFAULTS.accounts, start=DEFAULTS.start, months=DEFAULTS.months, seed=DEFAULTS.seed
@@ -69,14 +79,23 @@ def test_every_enum_column_holds_exactly_the_contracts_values(company):
 
 
 def test_the_check_sees_an_unknown_value_and_a_value_never_written(tmp_path):
-    # No lost quote expires, no payment fails, and bad rows add an unknown method
-    # ("crypto"): the check must name each, and nothing else.
-    quiet = Params(lost_expired_share=0.0, failed_payment_rate=(0.0, 0.0, 0.0))
+    # No lost quote expires, no payment fails, no activity is a demo (the deal and lead
+    # mixes are set without; account management has none), and bad rows add an unknown
+    # method ("crypto"), lead status and activity type ("unknown"): the check must name
+    # each, and nothing else.
+    quiet = Params(
+        lost_expired_share=0.0,
+        failed_payment_rate=(0.0, 0.0, 0.0),
+        deal_activity_mix=(0.35, 0.45, 0.20, 0.0),
+        lead_activity_mix=(0.40, 0.50, 0.10, 0.0),
+    )
     out = generate(tmp_path / "landing", **RUN, bad_rows=0.05, params=quiet, progress=False).out
     assert _enum_mismatches(out) == {
         ("quotes", "status"): (set(), {"expired"}),
         ("payments", "status"): (set(), {"failed"}),
         ("payments", "method"): ({"crypto"}, set()),
+        ("leads", "status"): ({"unknown"}, set()),
+        ("activities", "activity_type"): ({"unknown"}, {"demo"}),
     }
 
 
@@ -87,6 +106,8 @@ def test_the_check_sees_an_unknown_value_and_a_value_never_written(tmp_path):
         (QuoteStatus, QUOTE_STATUSES),
         (InvoiceStatus, INVOICE_STATUSES),
         (PaymentStatus, PAYMENT_STATUSES),
+        (LeadStatus, LEAD_STATUSES),
+        (ActivityType, ACTIVITY_TYPES),
     ],
 )
 def test_status_codes_are_positions_in_the_registry_tuple(codes, labels):
@@ -114,6 +135,19 @@ def test_params_refuse_a_method_order_they_were_not_written_in(monkeypatch):
     monkeypatch.setattr(generator_params, "PAYMENT_METHODS", reordered)
     with pytest.raises(ValueError, match=r"method_mix columns.*payments\.method"):
         Params().validate()
+
+
+def test_params_refuse_an_activity_type_order_they_were_not_written_in(monkeypatch):
+    reordered = tuple(reversed(generator_params.ACTIVITY_TYPES))
+    monkeypatch.setattr(generator_params, "ACTIVITY_TYPES", reordered)
+    with pytest.raises(ValueError, match=r"activity-type mixes.*activities\.activity_type"):
+        Params().validate()
+
+
+def test_params_refuse_a_per_channel_value_of_the_wrong_length():
+    message = "unconverted_leads_per_account needs one value per channel"
+    with pytest.raises(ValueError, match=message):
+        Params(unconverted_leads_per_account=(3.0, 7.0)).validate()
 
 
 def test_params_refuse_a_per_segment_value_of_the_wrong_length():

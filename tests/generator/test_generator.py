@@ -9,72 +9,48 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import pytest
 
 from foundation.contract import ENTITIES, REASON_BY_CODE, entity
 from generator import DEFAULTS, REASON_CODES, generate
+from tests.generator.landing import (
+    EXT,
+    entity_files,
+    latest,
+    latest_from,
+    read_manifest,
+    read_rows,
+    read_text_table,
+    scan,
+)
 
 TX = ("accounts", "quotes", "quote_lines", "invoices", "invoice_lines", "payments")
-EXT = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}
+SALES = ("leads", "activities")  # optional entities with versions, made with the accounts
+VERSIONED = (*TX, *SALES)
+# Entities that get bad rows, and the reasons the optional sales entities must carry.
+WITH_BAD_ROWS = (*VERSIONED, "forecast_submissions")
+SALES_REASONS = {
+    "leads": {
+        "missing_required",
+        "unparseable",
+        "out_of_range",
+        "unknown_enum",
+        "required_when",
+        "orphan_reference",
+    },
+    "activities": {"missing_required", "unparseable", "unknown_enum", "orphan_reference"},
+    "forecast_submissions": {"missing_required", "out_of_range"},
+}
+UNPARSEABLE_TEXT = "31/02/2024 25:61"
 
 
 # ---------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------
-def _files(root: Path, name: str) -> list[Path]:
-    return sorted(p for p in (root / name).iterdir() if p.is_file())
-
-
-def _read_text_table(path: Path, name: str) -> pa.Table:
-    """A landing CSV with every column as text (null = empty field)."""
-    cols = entity(name).column_names
-    opts = pacsv.ConvertOptions(
-        column_types={c: pa.string() for c in cols}, strings_can_be_null=True
-    )
-    return pacsv.read_csv(path, convert_options=opts)
-
-
-def _read_rows(path: Path) -> list[dict]:
-    """Data rows of a landing file of any format, 1-based by position."""
-    if path.suffix == ".csv":
-        with open(path, newline="", encoding="utf-8") as fh:
-            return list(csv.DictReader(fh))
-    if path.suffix == ".parquet":
-        return pq.read_table(path).to_pylist()
-    return [json.loads(line) for line in path.read_text().splitlines() if line]
-
-
-def _source(root: Path, name: str, fmt: str) -> str:
-    """A DuckDB scan of one entity's files with the contract's column types."""
-    cols = {c.name: c.duckdb_type for c in entity(name).columns}
-    glob = f"'{root}/{name}/*.{EXT[fmt]}'"
-    if fmt == "csv":
-        return f"read_csv({glob}, header = true, columns = {cols!r}, filename = true)"
-    if fmt == "jsonl":
-        return (
-            f"read_json({glob}, format = 'newline_delimited', columns = {cols!r}, filename = true)"
-        )
-    casts = ", ".join(f"cast({c} as {t}) as {c}" for c, t in cols.items())
-    return f"(select {casts}, filename from read_parquet({glob}, filename = true))"
-
-
-def _latest(root: Path, name: str, fmt: str = "csv") -> str:
-    """Latest version per key (greatest updated_at, then later file), deleted removed."""
-    return _latest_from(_source(root, name, fmt), name)
-
-
-def _manifest(root: Path) -> list[dict]:
-    with open(root / "_manifest" / "bad_rows.csv", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
 def _digest(root: Path) -> dict[str, str]:
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -120,19 +96,19 @@ def demo(tmp_path_factory) -> Path:
 # ---------------------------------------------------------------------------------------
 def test_every_entity_has_time_ordered_files_with_the_contract_columns(small):
     for ent in ENTITIES:
-        files = _files(small, ent.name)
+        files = entity_files(small, ent.name)
         assert files, f"no files for {ent.name}"
         for path in files:
             with open(path, newline="", encoding="utf-8") as fh:
                 header = next(csv.reader(fh))
             assert tuple(header) == ent.column_names, path
-        if ent.name not in TX:
+        if ent.name not in VERSIONED:
             continue
         assert len(files) >= 4, f"{ent.name}: expected several files, got {len(files)}"
         # name order = time order: every version in a file is later than the previous file's
         previous_max = None
         for path in files:
-            times = _read_text_table(path, ent.name).column("updated_at").to_pylist()
+            times = read_text_table(path, ent.name).column("updated_at").to_pylist()
             assert all(t.endswith("Z") and "T" in t for t in times), path
             if previous_max is not None:
                 assert min(times) > previous_max, path
@@ -148,11 +124,11 @@ def test_later_files_carry_new_versions_and_deletes(small):
                 with v as (
                     select invoice_id as k, status, filename,
                         row_number() over (partition by invoice_id order by updated_at) as n
-                    from {_source(small, "invoices", "csv")}
+                    from {scan(small, "invoices", "csv")}
                     union all
                     select quote_id, status, filename,
                         row_number() over (partition by quote_id order by updated_at)
-                    from {_source(small, "quotes", "csv")}
+                    from {scan(small, "quotes", "csv")}
                 )
                 select a.status || '->' || b.status, count(*)
                 from v as a join v as b on a.k = b.k and b.n = a.n + 1
@@ -163,16 +139,16 @@ def test_later_files_carry_new_versions_and_deletes(small):
         )
         for move in ("open->paid", "sent->accepted", "sent->rejected", "sent->expired"):
             assert moves.get(move, 0) > 0, f"no {move} across files: {moves}"
-        for name in TX:  # versions of one key never tie on updated_at
+        for name in VERSIONED:  # versions of one key never tie on updated_at
             key = ", ".join(entity(name).key)
             ties = con.execute(
                 f"""select count(*) from (select {key}, updated_at
-                    from {_source(small, name, "csv")} group by all having count(*) > 1)"""
+                    from {scan(small, name, "csv")} group by all having count(*) > 1)"""
             ).fetchall()[0][0]
             assert ties == 0, name
-        for name in ("accounts", "quotes", "products"):
+        for name in ("accounts", "quotes", "products", "leads", "activities"):
             n = con.execute(
-                f"select count(*) from {_source(small, name, 'csv')} where is_deleted"
+                f"select count(*) from {scan(small, name, 'csv')} where is_deleted"
             ).fetchone()[0]
             assert n > 0, f"no deletes in {name}"
     finally:
@@ -201,12 +177,12 @@ def test_every_format_reads_with_the_contract_types_and_holds_the_same_data(tmp_
     con = duckdb.connect()
     try:
         for ent in ENTITIES:
-            assert all(p.suffix == f".{EXT[fmt]}" for p in _files(out, ent.name))
+            assert all(p.suffix == f".{EXT[fmt]}" for p in entity_files(out, ent.name))
             want = [
                 con.execute(f"select typeof(cast(null as {c.duckdb_type}))").fetchall()[0][0]
                 for c in ent.columns
             ]
-            rel = con.sql(f"select * exclude (filename) from {_source(out, ent.name, fmt)}")
+            rel = con.sql(f"select * exclude (filename) from {scan(out, ent.name, fmt)}")
             assert [str(t) for t in rel.types] == want, ent.name
             rows = rel.fetchall()  # every value converted to its contract type
             assert len(rows) == summary.rows[ent.name], ent.name
@@ -214,7 +190,7 @@ def test_every_format_reads_with_the_contract_types_and_holds_the_same_data(tmp_
         fingerprint = con.execute(
             f"""
             select sum(total_amount), count(issued_at), max(updated_at)::varchar
-            from {_source(out, "invoices", fmt)}
+            from {scan(out, "invoices", fmt)}
             """
         ).fetchone()
     finally:
@@ -227,7 +203,7 @@ def test_every_format_reads_with_the_contract_types_and_holds_the_same_data(tmp_
         expected = con.execute(
             f"""
             select sum(total_amount), count(issued_at), max(updated_at)::varchar
-            from {_source(ref, "invoices", "csv")}
+            from {scan(ref, "invoices", "csv")}
             """
         ).fetchone()
     finally:
@@ -239,7 +215,7 @@ def test_every_format_reads_with_the_contract_types_and_holds_the_same_data(tmp_
 def test_csv_is_rfc4180_with_empty_as_null(small):
     # company names contain commas and quotes are doubled; parse with the csv module
     # and compare with DuckDB's reading of the same file.
-    path = _files(small, "accounts")[0]
+    path = entity_files(small, "accounts")[0]
     text = path.read_text(encoding="utf-8")
     rows = list(csv.DictReader(text.splitlines()))
     con = duckdb.connect()
@@ -251,13 +227,13 @@ def test_csv_is_rfc4180_with_empty_as_null(small):
             ).fetchall()
         ]
         nulls = con.execute(
-            f"select count(*) from {_source(small, 'quotes', 'csv')} where sent_at is null"
+            f"select count(*) from {scan(small, 'quotes', 'csv')} where sent_at is null"
         ).fetchone()[0]
     finally:
         con.close()
     assert names == [r["name"] for r in rows]
     assert nulls > 0  # unsent quotes: empty field -> null
-    assert ",," in _files(small, "quotes")[0].read_text()
+    assert ",," in entity_files(small, "quotes")[0].read_text()
 
 
 # ---------------------------------------------------------------------------------------
@@ -306,11 +282,15 @@ def _checked_rows(name: str, table: str) -> str:
 
 
 def test_manifest_covers_every_reason_and_points_at_real_rows(bad):
-    manifest = _manifest(bad)
+    manifest = read_manifest(bad)
     assert set(REASON_CODES) == set(REASON_BY_CODE)
     assert {m["reason_code"] for m in manifest} == set(REASON_BY_CODE)
-    total = sum(sum(1 for _ in _read_rows(p)) for e in TX for p in _files(bad, e))
-    # about 2 % of the transactional rows (at least one of each reason)
+    for name, reasons in SALES_REASONS.items():  # the optional sales entities too
+        assert {m["reason_code"] for m in manifest if m["entity"] == name} >= reasons, name
+    # invoice lines only come as good lines of a bad invoice (total_mismatch)
+    assert {m["entity"] for m in manifest} == set(WITH_BAD_ROWS) - {"invoice_lines"}
+    total = sum(sum(1 for _ in read_rows(p)) for e in WITH_BAD_ROWS for p in entity_files(bad, e))
+    # about 2 % of the rows (at least one of each kind of defect)
     assert 0.01 * total < len(manifest) < 0.03 * total
     keys = {}
     for m in manifest:
@@ -322,55 +302,78 @@ def test_manifest_covers_every_reason_and_points_at_real_rows(bad):
         assert (m["kind"], m["expected_fate"]) == (kind, fate), m
         path = bad / m["file"]
         if path not in keys:
-            keys[path] = _read_rows(path)
+            keys[path] = read_rows(path)
         row = keys[path][int(m["row_number"]) - 1]
         key = "|".join(str(row[c]) for c in entity(m["entity"]).key)
         assert key == m["key"], m
     assert len({(m["entity"], m["key"]) for m in manifest}) == len(manifest), "keys are fresh"
 
 
-def test_invalid_rows_have_exactly_their_defect_and_good_rows_none(bad):
-    """Row-level checks from the contract flag exactly the manifest's invalid rows."""
+def _invalid_rows(root: Path, names: tuple[str, ...]) -> tuple[dict, dict]:
+    """(manifest, found): (file, row) -> reason of the manifest's invalid rows of entities
+    `names`, and of the rows that the contract's row-level checks flag there (each row
+    must have at most one defect)."""
     expected = {
         (m["file"], int(m["row_number"])): m["reason_code"]
-        for m in _manifest(bad)
-        if m["kind"] == "invalid"
+        for m in read_manifest(root)
+        if m["kind"] == "invalid" and m["entity"] in names
     }
     found = {}
     con = duckdb.connect()
     try:
-        for ent in ENTITIES:
-            checks = _row_checks(ent.name)
-            for path in _files(bad, ent.name):
-                table = _read_text_table(path, ent.name)
+        for name in names:
+            checks = _row_checks(name)
+            for path in entity_files(root, name):
+                table = read_text_table(path, name)
                 table = table.append_column("_row", pa.array(range(1, table.num_rows + 1)))
                 con.register("t", table)
                 cols = ", ".join(f"({p}) as {r}" for r, p in checks.items())
-                sql = f"select _row, {cols} from {_checked_rows(ent.name, 't')}"
+                sql = f"select _row, {cols} from {_checked_rows(name, 't')}"
                 for row in con.execute(sql).fetchall():
                     hits = [r for r, hit in zip(checks, row[1:], strict=True) if hit]
                     if hits:
-                        rel = f"{ent.name}/{path.name}"
+                        rel = f"{name}/{path.name}"
                         assert len(hits) == 1, (rel, row[0], hits)
                         found[(rel, row[0])] = hits[0]
                 con.unregister("t")
     finally:
         con.close()
+    return expected, found
+
+
+def test_invalid_rows_have_exactly_their_defect_and_good_rows_none(bad):
+    """Row-level checks from the contract flag exactly the manifest's invalid rows."""
+    expected, found = _invalid_rows(bad, tuple(e.name for e in ENTITIES))
     assert set(expected.values()) == set(REASON_CODES[:5])
     assert found == expected
 
 
+def test_every_kind_of_bad_forecast_has_exactly_its_defect(tmp_path):
+    # 10 % bad rows: enough forecast rows for each of its four defects (no commit, a
+    # negative one, an unreadable submitted_at, a forecast_month not a first day)
+    out = generate(
+        tmp_path / "out", accounts=300, start="2023-01", months=24, seed=5, bad_rows=0.1,
+        progress=False,
+    ).out  # fmt: skip
+    expected, found = _invalid_rows(out, ("forecast_submissions",))
+    assert set(expected.values()) == {"missing_required", "out_of_range", "unparseable"}
+    assert found == expected
+    months = [row["forecast_month"] for path in entity_files(out, "forecast_submissions")
+              for row in read_rows(path)]  # fmt: skip
+    assert any(not month.endswith("-01") for month in months), "no month off its first day"
+
+
 def test_unresolved_rows_are_exactly_the_manifest_flagged_rows(bad):
     """Cross-row checks on the latest versions flag exactly the manifest's unresolved rows."""
-    invalid_keys = {(m["entity"], m["key"]) for m in _manifest(bad) if m["kind"] == "invalid"}
+    invalid_keys = {(m["entity"], m["key"]) for m in read_manifest(bad) if m["kind"] == "invalid"}
     expected = {
         (m["entity"], m["key"], m["reason_code"])
-        for m in _manifest(bad)
+        for m in read_manifest(bad)
         if m["kind"] == "unresolved"
     }
     con = duckdb.connect()
     try:
-        for name in TX:
+        for name in VERSIONED:
             key = entity(name).key[0]
             con.register(f"text_{name}", _text_table(bad, name))
             con.execute(
@@ -380,12 +383,12 @@ def test_unresolved_rows_are_exactly_the_manifest_flagged_rows(bad):
             con.execute(
                 f"""
                 create temp table {name} as
-                select * from {_latest_from(f"all_{name}", name)}
+                select * from {latest_from(f"all_{name}", name)}
                 where {key} not in (select unnest(?::varchar[]))
             """,
                 [[k for e, k in invalid_keys if e == name]],
             )
-        fx = _source(bad, "fx_rates", "csv")
+        fx = scan(bad, "fx_rates", "csv")
         found = set(
             con.execute(
                 f"""
@@ -401,6 +404,14 @@ def test_unresolved_rows_are_exactly_the_manifest_flagged_rows(bad):
                     where quote_id not in (select quote_id from all_quotes)
                     union all select 'invoice_lines', invoice_line_id from invoice_lines
                     where invoice_id not in (select invoice_id from all_invoices)
+                    -- the sales entities' references must resolve in the parents'
+                    -- current rows, as dbt checks them (a deleted parent is gone)
+                    union all select 'leads', lead_id from leads
+                    where converted_account_id not in (select account_id from accounts)
+                    union all select 'activities', activity_id from activities
+                    where account_id not in (select account_id from accounts)
+                        or lead_id not in (select lead_id from leads)
+                        or quote_id not in (select quote_id from quotes)
                 ),
                 dated as (
                     select 'invoices' as e, invoice_id as k, currency,
@@ -441,8 +452,8 @@ def test_unresolved_rows_are_exactly_the_manifest_flagged_rows(bad):
 def _text_table(root: Path, name: str) -> pa.Table:
     """All CSV files of an entity as text, with `filename` (pyarrow keeps bad values)."""
     parts = []
-    for path in _files(root, name):
-        table = _read_text_table(path, name)
+    for path in entity_files(root, name):
+        table = read_text_table(path, name)
         parts.append(table.append_column("filename", pa.array([str(path)] * table.num_rows)))
     return pa.concat_tables(parts)
 
@@ -452,18 +463,6 @@ def _typed_select(name: str, table: str) -> str:
     cols = entity(name).columns
     casts = ", ".join(f"try_cast({c.name} as {c.duckdb_type}) as {c.name}" for c in cols)
     return f"(select {casts}, filename from {table})"
-
-
-def _latest_from(table: str, name: str) -> str:
-    """Latest version per key of a scan or table with `filename`, deleted removed."""
-    key = ", ".join(entity(name).key)
-    return f"""(
-        select * exclude (rn) from (
-            select *, row_number() over (
-                partition by {key} order by updated_at desc, filename desc) as rn
-            from {table}
-        ) where rn = 1 and not coalesce(is_deleted, false)
-    )"""
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
@@ -478,17 +477,17 @@ def test_bad_rows_in_other_formats_sit_where_the_manifest_says(tmp_path, fmt):
         bad_rows=0.03,
         progress=False,
     ).out
-    manifest = _manifest(out)
+    manifest = read_manifest(out)
     assert {m["reason_code"] for m in manifest} == set(REASON_BY_CODE)
     cache: dict[Path, list[dict]] = {}
     for m in manifest:
         path = out / m["file"]
         assert path.suffix == f".{EXT[fmt]}"
-        rows = cache.setdefault(path, _read_rows(path))
+        rows = cache.setdefault(path, read_rows(path))
         row = rows[int(m["row_number"]) - 1]
         assert "|".join(str(row[c]) for c in entity(m["entity"]).key) == m["key"]
         if m["reason_code"] == "unparseable":
-            assert row["received_at"] == "31/02/2024 25:61"
+            assert UNPARSEABLE_TEXT in {str(value) for value in row.values()}, m
 
 
 # ---------------------------------------------------------------------------------------
@@ -507,9 +506,9 @@ def _mrr_movements(con: duckdb.DuckDBPyConnection, root: Path) -> None:
         create temp table rec as
         select i.account_id, l.period_start, l.period_end, l.amount,
             datediff('month', l.period_start, l.period_end) as m0
-        from {_latest(root, "invoice_lines")} as l
-        join {_latest(root, "invoices")} as i using (invoice_id)
-        join {_latest(root, "products")} as p using (product_id)
+        from {latest(root, "invoice_lines")} as l
+        join {latest(root, "invoices")} as i using (invoice_id)
+        join {latest(root, "products")} as p using (product_id)
         where i.status in ('open', 'paid', 'uncollectible')
             and p.pricing_model = 'recurring' and l.period_start is not null
         """
@@ -584,7 +583,7 @@ def test_demo_run_looks_like_a_real_company(demo):
             f"""
             select count(*) filter (where status = 'accepted')
                 / count(*) filter (where status in ('accepted', 'rejected', 'expired'))
-            from {_latest(demo, "quotes")}
+            from {latest(demo, "quotes")}
             """
         ).fetchone()[0]
         # days to pay: issued_at -> date the received payments reach the total
@@ -593,11 +592,11 @@ def test_demo_run_looks_like_a_real_company(demo):
             with received as (
                 select invoice_id, received_at::date as d,
                     sum(amount) over (partition by invoice_id order by received_at) as paid
-                from {_latest(demo, "payments")} where status = 'succeeded'
+                from {latest(demo, "payments")} where status = 'succeeded'
             ),
             paid as (
                 select i.invoice_id, i.issued_at, min(r.d) as paid_date
-                from {_latest(demo, "invoices")} as i join received as r using (invoice_id)
+                from {latest(demo, "invoices")} as i join received as r using (invoice_id)
                 where i.status in ('open', 'paid') and r.paid >= i.total_amount - 0.005
                 group by all
             )
@@ -606,8 +605,8 @@ def test_demo_run_looks_like_a_real_company(demo):
         ).fetchone()[0]
         mismatched = con.execute(
             f"""
-            select count(*) from {_latest(demo, "invoices")} as i
-            left join (select invoice_id, sum(amount) as s from {_latest(demo, "invoice_lines")}
+            select count(*) from {latest(demo, "invoices")} as i
+            left join (select invoice_id, sum(amount) as s from {latest(demo, "invoice_lines")}
                        group by 1) as l using (invoice_id)
             where i.total_amount <> coalesce(l.s, 0)
             """
@@ -615,16 +614,16 @@ def test_demo_run_looks_like_a_real_company(demo):
         variety = con.execute(
             f"""
             select
-                (select count(distinct currency) from {_latest(demo, "invoices")}),
-                (select count(distinct billing_interval_months) from {_latest(demo, "products")}
-                 where product_id in (select product_id from {_latest(demo, "invoice_lines")})),
-                (select count(*) from {_latest(demo, "invoice_lines")} where amount < 0),
-                (select count(*) from {_latest(demo, "invoice_lines")} where period_start is null),
-                (select count(distinct status) from {_latest(demo, "payments")}),
-                (select count(*) from {_latest(demo, "invoices")} where status = 'uncollectible'),
-                (select count(distinct quote_type) from {_latest(demo, "quotes")}),
-                (select count(distinct channel) from {_source(demo, "marketing_spend", "csv")}),
-                (select count(distinct owner_rep_id) from {_source(demo, "sales_targets", "csv")})
+                (select count(distinct currency) from {latest(demo, "invoices")}),
+                (select count(distinct billing_interval_months) from {latest(demo, "products")}
+                 where product_id in (select product_id from {latest(demo, "invoice_lines")})),
+                (select count(*) from {latest(demo, "invoice_lines")} where amount < 0),
+                (select count(*) from {latest(demo, "invoice_lines")} where period_start is null),
+                (select count(distinct status) from {latest(demo, "payments")}),
+                (select count(*) from {latest(demo, "invoices")} where status = 'uncollectible'),
+                (select count(distinct quote_type) from {latest(demo, "quotes")}),
+                (select count(distinct channel) from {scan(demo, "marketing_spend", "csv")}),
+                (select count(distinct owner_rep_id) from {scan(demo, "sales_targets", "csv")})
             """
         ).fetchone()
     finally:
@@ -669,10 +668,10 @@ def test_non_empty_folder_is_refused_unless_overwritten(tmp_path):
     assert summary.rows["accounts"] > 0
 
 
-def test_summary_counts_rows_and_files(tmp_path):
+def test_summary_counts_rows_andentity_files(tmp_path):
     summary = generate(tmp_path / "out", accounts=30, months=12, progress=False)
-    on_disk = sum(len(_read_rows(p)) for e in ENTITIES for p in _files(summary.out, e.name))
+    on_disk = sum(len(read_rows(p)) for e in ENTITIES for p in entity_files(summary.out, e.name))
     assert summary.total_rows == on_disk
-    assert len(summary.files) == sum(len(_files(summary.out, e.name)) for e in ENTITIES)
+    assert len(summary.files) == sum(len(entity_files(summary.out, e.name)) for e in ENTITIES)
     text = summary.render()
     assert "rows/s" in text and "invoice_lines" in text and f"{summary.total_rows:,}" in text
