@@ -18,6 +18,9 @@ KPI_COLUMNS = (
     ("nrr_12m", "NRR (12 months)", "rate"),
     ("bookings_tcv", "Bookings (TCV)", "money"),
     ("dso", "DSO (days)", "days"),
+    ("lead_conversion_rate", "Lead conversion (month's leads)", "rate"),
+    ("forecast_accuracy", "Forecast accuracy (reps)", "rate"),
+    ("pipeline_forecast_accuracy", "Forecast accuracy (pipeline)", "rate"),
 )
 
 

@@ -329,12 +329,19 @@ def test_the_forecast_fact_reconciles_on_the_whole_key(settings: Settings) -> No
 
 
 def test_a_lead_funnel_that_loses_or_invents_leads_fails(settings: Settings) -> None:
-    """The generated company has no leads: staging gains one partner lead of the first
-    spine month that the funnel lacks, and the funnel gains an inbound cell of 2 leads
-    that staging lacks."""
+    """Staging gains one partner lead of the first spine month that the funnel lacks
+    (lost), and the funnel's inbound cell of that month gains 2 leads that staging
+    lacks (invented)."""
     wh = settings.warehouse
     first = scalar(wh, "select min(month) from intermediate.int_metric_months_spined")
-    assert scalar(wh, "select count(*) from staging.stg_leads") == 0
+    funnel_total = scalar(wh, "select sum(leads_created) from marts.lead_funnel_monthly")
+    cells_of_first = scalar(
+        wh,
+        "select count(*) from marts.lead_funnel_monthly where month = ? "
+        "and source_channel in ('partner', 'inbound')",
+        [first],
+    )
+    assert funnel_total > 0 and cells_of_first == 2, "the grid has both cells to change"
     run_sql(
         wh,
         *model_changed(
@@ -343,9 +350,8 @@ def test_a_lead_funnel_that_loses_or_invents_leads_fails(settings: Settings) -> 
             f"select 'L-NEW' as lead_id, date '{first}' as created_date, "
             "'partner' as source_channel, 'new' as lead_status",
         ),
-        "insert into marts.lead_funnel_monthly by name select 'inbound' as source_channel, "
-        "2 as leads_created, 1 as leads_qualified, 0 as leads_converted_paying, "
-        f"0.5 as lead_qualification_rate, 0.0 as lead_conversion_rate, date '{first}' as month",
+        "update marts.lead_funnel_monthly set leads_created = leads_created + 2 "
+        f"where month = date '{first}' and source_channel = 'inbound'",
     )
 
     (result,) = validate(settings, suites=["marts.lead_funnel_monthly"], run_id="funnel")
@@ -361,10 +367,11 @@ def test_a_lead_funnel_that_loses_or_invents_leads_fails(settings: Settings) -> 
         "source_channel of lead_funnel_monthly equal those of stg_leads (not excluded; "
         "paying: converted into an account with mrr > 0 in fct_mrr)"
     )
-    # 2 leads in the funnel against 1 staged; the inbound and the partner cell differ
+    # the funnel now holds 2 leads more than it did, staging 1 more: the inbound and the
+    # partner cell of the first month differ
     assert _failed(result) == {total: 1, cells: 2}
     assert _failure(result, "the sum").unexpected_sample == [
-        {"funnel_leads_created": 2, "staged_leads_created": 1}
+        {"funnel_leads_created": funnel_total + 2, "staged_leads_created": funnel_total + 1}
     ]
 
 
