@@ -77,10 +77,15 @@ def _expected_kpi_lines(serving: Path) -> list[str]:
     with duckdb.connect(str(serving), read_only=True) as con:
         row = con.execute(
             "select strftime(month, '%Y-%m'), mrr, arr, active_customers, net_mrr_retention,"
-            " nrr_12m, bookings_tcv, dso, lead_conversion_rate, forecast_accuracy,"
-            " pipeline_forecast_accuracy from marts.metrics_monthly order by month desc limit 1"
+            " nrr_12m, bookings_tcv, dso, forecast_accuracy, pipeline_forecast_accuracy"
+            " from marts.metrics_monthly order by month desc limit 1"
         ).fetchone()
-    month, mrr, arr, active, nrr, nrr_12m, bookings, dso, leads, reps, pipeline = row
+        # the lead cohort six months before the latest month (leads pay months later)
+        cohort, leads = con.execute(
+            "select strftime(month, '%Y-%m'), lead_conversion_rate from marts.metrics_monthly"
+            " order by month desc limit 1 offset 6"
+        ).fetchone()
+    month, mrr, arr, active, nrr, nrr_12m, bookings, dso, reps, pipeline = row
 
     def pct(value):
         return "n/a" if value is None else f"{value * 100:.1f}%"
@@ -94,9 +99,9 @@ def _expected_kpi_lines(serving: Path) -> list[str]:
         f"NRR (12 months) {pct(nrr_12m)}",
         f"Bookings (TCV) ${bookings:,.2f}",
         f"DSO (days) {'n/a' if dso is None else f'{dso:.1f}'}",
-        f"Lead conversion (month's leads) {pct(leads)}",
         f"Forecast accuracy (reps) {pct(reps)}",
         f"Forecast accuracy (pipeline) {pct(pipeline)}",
+        f"Lead conversion ({cohort} leads) {pct(leads)}",
     ]
 
 
