@@ -38,9 +38,15 @@ BAND_SIZE = np.array([len(band) for band in P.CSAT_COMMENTS])
 
 
 def _scores(
-    params: P.Params, health: Health, account: np.ndarray, month: np.ndarray, rng
+    params: P.Params,
+    health: Health,
+    account: np.ndarray,
+    month: np.ndarray,
+    rng: np.random.Generator,
 ) -> np.ndarray:
-    bias = rng.normal(0.0, 0.4, len(health.level))
+    """Scores that follow the account's health that month, around its own bias (some
+    customers always answer 3, some always 5), so health moves CSAT, noisily."""
+    bias = rng.normal(0.0, params.csat_account_bias_sigma, len(health.level))
     latent = (
         params.csat_mean_score
         + bias[account]

@@ -27,6 +27,7 @@ import pyarrow.csv as pacsv
 from foundation.contract import entity as contract_entity
 
 from . import params as P
+from .csat import CommentKind
 from .enums import (
     ACTIVITY_TYPES,
     INVOICE_STATUSES,
@@ -561,8 +562,6 @@ def _forecast_submissions(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Ar
 
 # Comment texts: the feedback of every band (params.CSAT_COMMENTS), in order.
 _COMMENT_TEXTS = tuple(text for band in P.CSAT_COMMENTS for text in band)
-# Comment kinds (csat.CommentKind): none, text, e-mail, phone.
-_TEXT, _EMAIL, _PHONE = 1, 2, 3
 
 
 def _comment(e: Encoder, c: Chunk, pools: Pools) -> pa.Array:
@@ -572,9 +571,9 @@ def _comment(e: Encoder, c: Chunk, pools: Pools) -> pa.Array:
     email = pc.binary_join_element_wise(_text("Please call me at "), _email(pools, c), _text(""))
     digits = [(phone // 10_000, 2), b"-", (phone % 10_000, 4)]
     call = _fixed(len(kind), [b"Call me on +1 555 01", *digits])
-    text = Encoder.enum(np.where(kind == _TEXT, c["ctext"], NULL), _COMMENT_TEXTS)
-    text = pc.if_else(bools(kind == _EMAIL), email, text)
-    return pc.if_else(bools(kind == _PHONE), call, text)
+    text = Encoder.enum(np.where(kind == CommentKind.TEXT, c["ctext"], NULL), _COMMENT_TEXTS)
+    text = pc.if_else(bools(kind == CommentKind.EMAIL), email, text)
+    return pc.if_else(bools(kind == CommentKind.PHONE), call, text)
 
 
 def _csat_responses(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:

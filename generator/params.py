@@ -340,6 +340,7 @@ class Params:
     csat_responses_monthly: tuple[float, ...] = per_segment(0.3, 0.5, 1.0)  # per account
     csat_mean_score: float = 4.0  # a score: mean + weight x health + normal noise, 1 to 5
     csat_health_weight: float = 3.0
+    csat_account_bias_sigma: float = 0.4  # each account's own lean, added to the mean
     csat_score_sigma: float = 0.9
     csat_comment_rate: float = 0.4
     csat_personal_data_rate: float = 0.1  # comments that give an e-mail or a phone number

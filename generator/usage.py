@@ -44,7 +44,8 @@ def _active_users(
 def _new_users(
     params: P.Params, active: np.ndarray, first_month: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    """Growth over last month plus a turnover of the users kept; all in a first month."""
+    """Growth over last month plus a turnover of the users kept (so never more than the
+    active users); all of them in a contract's first month."""
     before = previous_month(active)
     kept = np.minimum(active, before)
     new = active - kept + rng.binomial(kept, params.monthly_user_turnover)
@@ -61,7 +62,7 @@ def make_usage(
     new = _new_users(params, active, first_month, rng)
     adoption = rng.uniform(*params.addon_adoption, len(seats))
     addon_active = rng.binomial(active, adoption[:, None])
-    addon_new = np.minimum(_new_users(params, addon_active, first_month, rng), addon_active)
+    addon_new = _new_users(params, addon_active, first_month, rng)
     in_run = np.zeros(seats.shape, dtype=bool)
     in_run[:, : cal.months] = True
     licensed = (seats > 0) & in_run
