@@ -58,11 +58,12 @@ def test_blocking_is_per_expectation_and_publishing_reads_it_from_the_audit(
         "marts.fct_invoices",
         "marts.fct_quote_lines",
     ]
-    # one audit row per expectation: 9 suites (8 facts, lead_funnel_monthly) x 3
+    # one audit row per expectation: 10 suites (8 facts, lead_funnel_monthly,
+    # account_360) x 3 and model_evaluation's 1
     assert query(
         wh,
         f"select count(*), count(distinct table_name) from {AUDIT_TABLE} where run_id = 'audit-1'",
-    ) == [(27, 9)]
+    ) == [(31, 11)]
     failing = query(
         wh,
         "select table_name, expectation, severity, unexpected_count, observed_value, "
@@ -287,6 +288,7 @@ def test_as_metadata_is_plain(settings: Settings) -> None:
 
 def test_list_suites_and_unknown_names(settings: Settings) -> None:
     assert [tuple(s) for s in list_suites("marts")] == [
+        ("marts.account_360", "marts", "account_360", "error"),
         ("marts.fct_activities", "marts", "fct_activities", "error"),
         ("marts.fct_forecast_submissions", "marts", "fct_forecast_submissions", "error"),
         ("marts.fct_invoice_lines", "marts", "fct_invoice_lines", "error"),
@@ -296,6 +298,7 @@ def test_list_suites_and_unknown_names(settings: Settings) -> None:
         ("marts.fct_quote_lines", "marts", "fct_quote_lines", "error"),
         ("marts.fct_quotes", "marts", "fct_quotes", "error"),
         ("marts.lead_funnel_monthly", "marts", "lead_funnel_monthly", "error"),
+        ("marts.model_evaluation", "marts", "model_evaluation", "error"),
     ]
     # one raw and one staging suite per contract entity (13 with leads, activities and
     # forecast_submissions)

@@ -27,7 +27,7 @@ FACT_ENTITIES = [
     "leads",
     "activities",
 ]
-METRIC_MARTS = ["lead_funnel_monthly"]
+METRIC_MARTS = ["account_360", "lead_funnel_monthly", "model_evaluation"]
 # facts of entities that reference nothing: no row is excluded, the whole key is compared
 UNEXCLUDED_FACT_ENTITIES = ["forecast_submissions"]
 
