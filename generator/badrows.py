@@ -11,6 +11,7 @@ entities' bad rows come from a rotation of their own (`badrows_sales.py`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -77,6 +78,34 @@ class Rotation:
                 recs.append(row)
                 codes.append(code or "")
         return as_columns(out)
+
+
+class Defect(NamedTuple):
+    """One kind of bad row of an optional entity's rotation."""
+
+    reason: str
+    entity: str
+    build: Callable[[Any, int, int], dict | None]  # (context, counter, total accounts) -> row
+
+
+class DefectRotation(Rotation):
+    """A rotation through a table of `defects`, each built from a `context` of the batch's
+    good rows (`badrows_sales.py`, `badrows_success.py`)."""
+
+    defects: tuple[Defect, ...]
+    context: Callable[[dict[str, dict[str, np.ndarray]], np.random.Generator, int], Any]
+
+    def make(
+        self, n: int, chunks: dict[str, dict[str, np.ndarray]], rng: np.random.Generator
+    ) -> BadRows:
+        ctx = self.context(chunks, rng, self.end_s)
+
+        def build(kind: int, k: int) -> Built:
+            defect = self.defects[kind]
+            row = defect.build(ctx, k, self.total_accounts)
+            return [(defect.entity, row, defect.reason)] if row is not None else []
+
+        return self.rotate(n, build)
 
 
 def as_columns(built: dict[str, tuple[list[dict], list[str]]]) -> BadRows:
