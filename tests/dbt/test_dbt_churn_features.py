@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from foundation.contract import ENTITIES
 from foundation.settings import Settings
 from tests.metrics.helpers import query, run_dbt
 
@@ -82,8 +83,8 @@ def cut_raw_after(warehouse: Path, cut_at: str, cut_month: date) -> int:
     return deleted
 
 
-def build_features(warehouse: Path, target: Path) -> None:
-    done = run_dbt(["run", "--select", "+int_account_features_monthly"], warehouse, target)
+def run(args: list[str], warehouse: Path, target: Path) -> None:
+    done = run_dbt(args, warehouse, target)
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
 
 
@@ -124,8 +125,17 @@ def full_and_cut(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     load_landing(Settings(landing, full))
     shutil.copy(full, cut)
     deleted = cut_raw_after(cut, CUT_AT, CUT_MONTH)
-    build_features(full, tmp / "target_full")
-    build_features(cut, tmp / "target_cut")
+    # the full warehouse goes on to the churn model and the account 360, with their data
+    # tests (the unit tests run in every dbt build of the project)
+    run(
+        [
+            *("build", "--select", "+account_360", "+model_evaluation"),
+            *("--exclude", "test_type:unit", "--indirect-selection", "cautious"),
+        ],
+        full,
+        tmp / "target_full",
+    )
+    run(["run", "--select", "+int_account_features_monthly"], cut, tmp / "target_cut")
     return full, cut, deleted
 
 
@@ -137,12 +147,23 @@ def test_features_up_to_the_cut_month_ignore_everything_after_it(full_and_cut):
     assert len(full_rows) > 100, "too few account-months to prove anything"
     later = query(cut, f"select count(*) from {FEATURES} where month > date '{CUT_MONTH}'")
     assert later == [(0,)], "the cut warehouse still has months after the cut"
+    keys = columns.index("account_id"), columns.index("month")
+    assert [(row[keys[0]], row[keys[1]]) for row in full_rows] == [
+        (row[keys[0]], row[keys[1]]) for row in cut_rows
+    ]
     different = [
-        (full_row[:2], dict(zip(columns, full_row, strict=True)), cut_row)
-        for full_row, cut_row in zip(full_rows, cut_rows, strict=False)
+        (
+            full_row[keys[0]],
+            full_row[keys[1]],
+            {
+                column: (full_value, cut_value)
+                for column, full_value, cut_value in zip(columns, full_row, cut_row, strict=True)
+                if full_value != cut_value
+            },
+        )
+        for full_row, cut_row in zip(full_rows, cut_rows, strict=True)
         if full_row != cut_row
     ]
-    assert len(full_rows) == len(cut_rows)
     assert different == []
 
 
@@ -151,3 +172,45 @@ def test_the_future_did_change_the_labels(full_and_cut):
     full, cut, _ = full_and_cut
     known = f"select count(*) from {FEATURES} where is_outcome_known and month <= '{CUT_MONTH}'"
     assert query(full, known)[0][0] > query(cut, known)[0][0]
+
+
+def test_account_360_has_every_current_account_and_no_personal_data(full_and_cut):
+    full, _, _ = full_and_cut
+    columns = {
+        row[0]
+        for row in query(
+            full,
+            "select column_name from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'account_360'",
+        )
+    }
+    sensitive = {c.staged_as for e in ENTITIES for c in e.columns if c.sensitive}
+    assert sensitive >= {"account_name", "email", "comment"}
+    assert columns & sensitive == set()
+    assert query(full, "select count(*) from marts.account_360") == query(
+        full, "select count(*) from staging.stg_accounts"
+    )
+
+
+def test_each_build_appends_its_evaluation(full_and_cut):
+    full, _, _ = full_and_cut
+    (row,) = query(
+        full,
+        "select model_status, test_rows, as_of_month, auc is null from marts.model_evaluation",
+    )
+    scored_test_rows = query(
+        full,
+        "select count(*) from intermediate.int_churn_risk_scored where split = 'test'",
+    )[0][0]
+    assert row[0] in ("trained", "trained_test_has_one_class", "too_few_known_outcomes")
+    assert row[1] == scored_test_rows
+    assert row[2] == date(2024, 12, 1)
+    assert row[3] == (row[0] != "trained")
+
+
+def test_a_later_run_appends_a_row_and_keeps_the_earlier(full_and_cut, tmp_path):
+    full, _, _ = full_and_cut
+    before = query(full, "select invocation_id from marts.model_evaluation")
+    run(["run", "--select", "model_evaluation", "--full-refresh"], full, tmp_path / "target")
+    after = query(full, "select invocation_id from marts.model_evaluation")
+    assert len(after) == len(before) + 1 and set(before) < set(after)

@@ -99,3 +99,11 @@ def test_the_model_finds_the_signal_and_is_deterministic():
     assert row["scored_accounts"] == 150
     assert str(row["test_start_month"].date()) == "2024-04-01"
     assert str(row["train_end_month"].date()) == "2024-03-01"
+
+
+def test_features_without_any_value_are_left_out():
+    # csat and usage never landed: their features are null on every row
+    frame = features(accounts=150, months=24).assign(csat_3m=np.nan, active_users=np.nan)
+    out = scored.score(scored.split_rows(frame))
+    assert set(out["model_status"]) == {"trained"}
+    assert out[out["split"] == "current"]["churn_risk"].notna().all()

@@ -30,7 +30,9 @@ months as (
 ),
 
 as_of as (
-    select max(month) as as_of_month
+    select
+        max(month) as as_of_month,
+        cast({{ dbt.dateadd('month', -3, 'max(month)') }} as date) as last_known_month
     from months
 ),
 
@@ -88,18 +90,28 @@ activities as (
 quotes as (
     select
         account_id,
-        cast(quote_value_usd as {{ type_double() }}) as quote_value_usd,
+        currency,
+        quote_value,
         created_date,
         decided_date
     from {{ ref('int_quotes_valued') }}
+),
+
+fx_rates as (
+    select
+        currency,
+        usd_per_unit,
+        valid_from,
+        valid_to
+    from {{ ref('int_fx_rates_ranged') }}
 ),
 
 csat_responses as (
     select
         account_id,
         score,
-        cast({{ dbt.date_trunc('month', 'responded_date') }} as date) as responded_month
-    from {{ ref('stg_csat_responses') }}
+        responded_month
+    from {{ ref('int_csat_responses_validated') }}
 ),
 
 product_usage as (
@@ -108,7 +120,7 @@ product_usage as (
         month,
         licensed_seats,
         active_users
-    from {{ ref('stg_product_usage') }}
+    from {{ ref('int_product_usage_validated') }}
 ),
 
 mrr_history as (
@@ -147,7 +159,8 @@ mrr_known_monthly as (
     select
         recurring_lines_of_invoices.account_id,
         months.month,
-        sum(recurring_lines_of_invoices.monthly_value_usd) as mrr_sum
+        sum(recurring_lines_of_invoices.monthly_value_usd) as mrr_sum,
+        max(recurring_lines_of_invoices.period_end) as paid_until
     from recurring_lines_of_invoices
     inner join months
         on
@@ -301,7 +314,7 @@ late_payments_monthly as (
         month of the paid date #}
     select
         account_id,
-        cast({{ dbt.date_trunc('month', 'paid_date') }} as date) as month,
+        cast({{ dbt.date_trunc('month', 'paid_date') }} as date) as month,  -- noqa: RF04
         count(*) as late_paid_invoices
     from invoices_with_paid_date
     where paid_date > due_or_issued_date
@@ -313,7 +326,7 @@ late_payments_monthly as (
 activities_monthly as (
     select
         account_id,
-        occurred_month as month,
+        occurred_month as month,  -- noqa: RF04
         count(*) as activities,
         max(occurred_date) as last_activity_date
     from activities
@@ -322,13 +335,28 @@ activities_monthly as (
         occurred_month
 ),
 
+quotes_valued_at_creation as (
+    {#- the value at the rate of the creation date: an open quote's value in
+        int_quotes_valued takes the rate of its decision date once decided,
+        which month_end(M) did not know yet #}
+    select
+        quotes.account_id,
+        cast(quotes.quote_value * fx_rates.usd_per_unit as {{ type_double() }})
+            as quote_value_usd,
+        quotes.created_date,
+        quotes.decided_date
+    from quotes
+    left join fx_rates
+        on {{ fx_rate_applies('fx_rates', 'quotes.currency', 'quotes.created_date') }}
+),
+
 open_quotes_monthly as (
     select
         quotes.account_id,
         months.month,
         count(*) as open_quotes,
         sum(quotes.quote_value_usd) as open_pipeline_value
-    from quotes
+    from quotes_valued_at_creation as quotes
     inner join months
         on
             quotes.created_date <= months.month_end
@@ -341,7 +369,7 @@ open_quotes_monthly as (
 csat_monthly as (
     select
         account_id,
-        responded_month as month,
+        responded_month as month,  -- noqa: RF04
         count(*) as csat_responses,
         sum(score) as csat_score_sum,
         sum(case when score >= 4 then 1 else 0 end) as csat_satisfied
@@ -376,6 +404,7 @@ account_months_joined as (
                 else mrr_known_monthly.mrr_sum
             end as {{ type_double() }}
         ) as mrr,
+        mrr_known_monthly.paid_until,
         coalesce(receivables_monthly.open_ar_usd, 0) as open_ar_usd,
         coalesce(receivables_monthly.max_days_past_due, 0) as max_days_past_due,
         coalesce(receivables_monthly.past_due_invoices, 0) as past_due_invoices,
@@ -438,6 +467,7 @@ windows_applied as (
         lag(mrr, 3, 0) over account_months as mrr_3m_ago,
         max(mrr) over (account_months rows between unbounded preceding and current row)
             as peak_mrr,
+        paid_until,
         open_ar_usd,
         max_days_past_due,
         past_due_invoices,
@@ -486,8 +516,12 @@ final as (
             when windows_applied.peak_mrr > 0
                 then windows_applied.mrr / windows_applied.peak_mrr
         end as mrr_share_of_peak,
-        {{ dbt.datediff('windows_applied.first_paid_month', 'windows_applied.month', 'month') }}
-            as months_as_customer,
+        {{ dbt.datediff(
+            'windows_applied.first_paid_month', 'windows_applied.month', 'month'
+        ) }} as months_as_customer,
+        {{ dbt.datediff(
+            'windows_applied.month_end', 'windows_applied.paid_until', 'day'
+        ) }} as days_to_period_end,
         windows_applied.open_ar_usd,
         case
             when windows_applied.mrr > 0
@@ -497,50 +531,55 @@ final as (
         windows_applied.past_due_invoices,
         windows_applied.late_paid_invoices_6m,
         windows_applied.activities_3m,
-        {{ dbt.datediff('windows_applied.last_activity_date', 'windows_applied.month_end', 'day') }}
-            as days_since_last_activity,
+        {{ dbt.datediff(
+            'windows_applied.last_activity_date', 'windows_applied.month_end', 'day'
+        ) }} as days_since_last_activity,
         windows_applied.open_quotes,
         windows_applied.open_pipeline_value,
         case when optional_entities.has_csat then windows_applied.csat_responses_3m end
             as csat_responses_3m,
         case
             when optional_entities.has_csat and windows_applied.csat_responses_3m > 0
-                then cast(windows_applied.csat_satisfied_3m as {{ type_double() }})
-                / windows_applied.csat_responses_3m
+                then
+                    cast(windows_applied.csat_satisfied_3m as {{ type_double() }})
+                    / windows_applied.csat_responses_3m
         end as csat_3m,
         case
             when optional_entities.has_csat and windows_applied.csat_responses_3m > 0
-                then cast(windows_applied.csat_score_sum_3m as {{ type_double() }})
-                / windows_applied.csat_responses_3m
+                then
+                    cast(windows_applied.csat_score_sum_3m as {{ type_double() }})
+                    / windows_applied.csat_responses_3m
         end as avg_csat_score_3m,
         case
             when
                 optional_entities.has_csat
                 and windows_applied.csat_responses_3m > 0
                 and windows_applied.csat_responses_prev_3m > 0
-                then cast(windows_applied.csat_score_sum_3m as {{ type_double() }})
-                / windows_applied.csat_responses_3m
-                - cast(windows_applied.csat_score_sum_prev_3m as {{ type_double() }})
-                / windows_applied.csat_responses_prev_3m
+                then
+                    cast(windows_applied.csat_score_sum_3m as {{ type_double() }})
+                    / windows_applied.csat_responses_3m
+                    - cast(windows_applied.csat_score_sum_prev_3m as {{ type_double() }})
+                    / windows_applied.csat_responses_prev_3m
         end as avg_csat_score_change_3m,
         case when optional_entities.has_usage then windows_applied.active_users end
             as active_users,
         case
             when optional_entities.has_usage and windows_applied.licensed_seats > 0
-                then cast(windows_applied.active_users_on_seats as {{ type_double() }})
-                / windows_applied.licensed_seats
+                then
+                    cast(windows_applied.active_users_on_seats as {{ type_double() }})
+                    / windows_applied.licensed_seats
         end as seat_utilization,
         case
             when optional_entities.has_usage and windows_applied.active_users_3m_ago > 0
-                then cast(windows_applied.active_users as {{ type_double() }})
-                / windows_applied.active_users_3m_ago - 1
+                then
+                    cast(windows_applied.active_users as {{ type_double() }})
+                    / windows_applied.active_users_3m_ago - 1
         end as active_users_change_3m,
         case
-            when windows_applied.month <= {{ dbt.dateadd('month', -3, 'as_of.as_of_month') }}
+            when windows_applied.month <= as_of.last_known_month
                 then windows_applied.min_mrr_next_3_months < 0.005
         end as churned_within_3_months,
-        windows_applied.month <= {{ dbt.dateadd('month', -3, 'as_of.as_of_month') }}
-            as is_outcome_known,
+        windows_applied.month <= as_of.last_known_month as is_outcome_known,
         windows_applied.month = as_of.as_of_month as is_as_of_month,
         windows_applied.month,
         windows_applied.first_paid_month

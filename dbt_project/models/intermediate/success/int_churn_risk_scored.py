@@ -26,6 +26,7 @@ FEATURES = (
     "mrr_change_3m",
     "mrr_share_of_peak",
     "months_as_customer",
+    "days_to_period_end",
     "open_ar_usd",
     "open_ar_to_mrr",
     "max_days_past_due",
@@ -103,10 +104,13 @@ def score(rows: pd.DataFrame) -> pd.DataFrame:
         status = "too_few_known_outcomes"
     else:
         status = "trained"
-        model = _classifier().fit(_matrix(train), labels.astype(int))
+        # a feature with no value at all (an optional entity that never landed) is left
+        # out: the trees cannot bin an empty column
+        features = [name for name in FEATURES if train[name].notna().any()]
+        model = _classifier().fit(_matrix(train, features), labels.astype(int))
         scored = rows["split"] != "train"
         if scored.any():
-            risk[scored] = model.predict_proba(_matrix(rows[scored]))[:, 1]
+            risk[scored] = model.predict_proba(_matrix(rows[scored], features))[:, 1]
     out = pd.DataFrame(
         {
             "account_id": rows["account_id"],
@@ -120,8 +124,8 @@ def score(rows: pd.DataFrame) -> pd.DataFrame:
     return out.astype(OUTPUT_COLUMNS)
 
 
-def _matrix(frame: pd.DataFrame) -> np.ndarray:
-    return frame[list(FEATURES)].astype(float).to_numpy()
+def _matrix(frame: pd.DataFrame, features: list[str]) -> np.ndarray:
+    return frame[features].astype(float).to_numpy()
 
 
 def model(dbt, session):

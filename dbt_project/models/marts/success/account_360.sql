@@ -70,7 +70,7 @@ csat_responses as (
         account_id,
         score,
         responded_date
-    from {{ ref('stg_csat_responses') }}
+    from {{ ref('int_csat_responses_validated') }}
 ),
 
 product_usage as (
@@ -79,7 +79,7 @@ product_usage as (
         month,
         licensed_seats,
         active_users
-    from {{ ref('stg_product_usage') }}
+    from {{ ref('int_product_usage_validated') }}
 ),
 
 quotes as (
@@ -262,23 +262,30 @@ final as (
             as lifetime_invoiced,
         cast(coalesce(collected_summarized.lifetime_collected, 0) as {{ type_double() }})
             as lifetime_collected,
-        cast(coalesce(receivables_summarized.open_ar, 0) as {{ type_double() }}) as open_ar,
-        cast(coalesce(receivables_summarized.max_days_past_due, 0) as {{ dbt.type_bigint() }})
-            as max_days_past_due,
+        cast(coalesce(receivables_summarized.open_ar, 0) as {{ type_double() }})
+            as open_ar,
+        cast(
+            coalesce(receivables_summarized.max_days_past_due, 0)
+            as {{ dbt.type_bigint() }}
+        ) as max_days_past_due,
         case
             when optional_entities.has_csat then
-                cast(coalesce(csat_summarized.csat_responses_90d, 0)
-                    as {{ dbt.type_bigint() }})
+                cast(
+                    coalesce(csat_summarized.csat_responses_90d, 0)
+                    as {{ dbt.type_bigint() }}
+                )
         end as csat_responses_90d,
         case
             when optional_entities.has_csat and csat_summarized.csat_responses_90d > 0
-                then cast(csat_summarized.satisfied_90d as {{ type_double() }})
-                / csat_summarized.csat_responses_90d
+                then
+                    cast(csat_summarized.satisfied_90d as {{ type_double() }})
+                    / csat_summarized.csat_responses_90d
         end as csat_90d,
         case
             when optional_entities.has_usage and usage_summarized.licensed_seats > 0
-                then cast(usage_summarized.active_users_on_seats as {{ type_double() }})
-                / usage_summarized.licensed_seats
+                then
+                    cast(usage_summarized.active_users_on_seats as {{ type_double() }})
+                    / usage_summarized.licensed_seats
         end as seat_utilization,
         cast(coalesce(pipeline_summarized.open_pipeline_value, 0) as {{ type_double() }})
             as open_pipeline_value,
