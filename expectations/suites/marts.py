@@ -417,6 +417,7 @@ def model_evaluation_suite() -> SuiteSpec:
                 ),
                 ERROR,
             ),
+            row_count_check(f"marts.{MODEL_EVALUATION}"),
         ),
         description=f"{MODEL_EVALUATION}: the churn model's evaluations, the latest of this build.",
     )

@@ -59,11 +59,11 @@ def test_blocking_is_per_expectation_and_publishing_reads_it_from_the_audit(
         "marts.fct_quote_lines",
     ]
     # one audit row per expectation: 10 suites (8 facts, lead_funnel_monthly,
-    # account_360) x 3 and model_evaluation's 1
+    # account_360) x 3 and model_evaluation's 2
     assert query(
         wh,
         f"select count(*), count(distinct table_name) from {AUDIT_TABLE} where run_id = 'audit-1'",
-    ) == [(31, 11)]
+    ) == [(32, 11)]
     failing = query(
         wh,
         "select table_name, expectation, severity, unexpected_count, observed_value, "
