@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-MODELS = Path(__file__).resolve().parents[2] / "dbt_project/models/intermediate/success"
+MODELS = Path(__file__).resolve().parents[2] / "dbt_project/models/intermediate/customer_success"
 
 
 def _load(name: str) -> ModuleType:

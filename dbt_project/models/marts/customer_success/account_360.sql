@@ -108,11 +108,15 @@ churn_risk_scores as (
     where split = 'current'
 ),
 
+entities_landed as (
+    {{ optional_entities_landed(['csat_responses', 'product_usage']) }}
+),
+
 optional_entities as (
     select
-        {{ entity_has_landed('csat_responses') }} as has_csat,
-        {{ entity_has_landed('product_usage') }} as has_usage
-    from {{ ref('stg_optional_entities__landed') }}
+        has_csat_responses as has_csat,
+        has_product_usage as has_usage
+    from entities_landed
 ),
 
 mrr_summarized as (
