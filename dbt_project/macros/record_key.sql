@@ -12,7 +12,9 @@
     {%- else -%}
         {%- set parts = [] -%}
         {%- for column in columns -%}
-            {%- do parts.append('cast(' ~ prefix ~ column ~ ' as ' ~ dbt.type_string() ~ ')') -%}
+            {%- do parts.append(
+                'cast(' ~ prefix ~ column ~ ' as ' ~ dbt.type_string() ~ ')'
+            ) -%}
         {%- endfor -%}
         {{ parts | join(" || '|' || ") }}
     {%- endif -%}
