@@ -44,6 +44,9 @@ class Rotation:
     kind and makes fresh keys."""
 
     kinds: int  # kinds of defect (set by each injector)
+    # the every-kind minimum of the first batch stays under this share of its good rows
+    # (None: no limit); an entity with few rows is not flooded with bad ones
+    most_forced: float | None = None
 
     def __init__(self, total_accounts: int, end_s: int) -> None:
         self.total_accounts = total_accounts
@@ -56,7 +59,10 @@ class Rotation:
         n = int(want)
         self.carry = want - n
         if first_batch and rate > 0:
-            n = max(n, self.kinds)  # every kind at least once per run
+            forced = self.kinds  # every kind at least once per run
+            if self.most_forced is not None:
+                forced = min(forced, int(self.most_forced * good_rows))
+            n = max(n, forced)
         return n
 
     def rotate(self, n: int, build: Callable[[int, int], Built]) -> BadRows:

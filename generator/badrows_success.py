@@ -1,11 +1,12 @@
 """Bad rows of the customer-success entities (CSAT responses, product usage).
 
 As in `badrows.py` and `badrows_sales.py`: each bad row carries exactly one
-defect and a fresh key, goes to the manifest, and comes from a rotation and a
-random stream of its own, so the other entities' files are the same with or
-without them. Fresh keys: response ids with sequence numbers >= 900000; a usage
-row moves to the legacy product (which no account uses), or to an account or a
-product that never lands, and no two bad rows share a key.
+defect and a fresh key, and goes to the manifest. Each entity has a rotation
+and a random stream of its own (so each gets about the rate of its own rows,
+and the other entities' files are the same with or without them). Fresh keys:
+response ids with sequence numbers >= 900000; a usage row moves to the legacy
+product (which no account uses), or to an account or a product that never
+lands, and no two bad rows share a key.
 
 Invalid rows (quarantined by the loader): a response without a score, with a
 score of 0 or 6, or an unreadable `responded_at`; a usage row without
@@ -104,24 +105,39 @@ def _unknown_product_usage(ctx: _Context, k: int, total_accounts: int) -> dict |
     return ctx.usage_row(product=UNKNOWN_PRODUCT)
 
 
-# The rotation: every defect the customer-success entities carry.
-DEFECTS: tuple[Defect, ...] = (
+# The rotations, one per entity, so each gets about the rate of its own rows (CSAT
+# responses are far fewer than usage rows).
+CSAT_DEFECTS: tuple[Defect, ...] = (
     Defect("missing_required", "csat_responses", _response(score=NULL)),
     Defect("out_of_range", "csat_responses", _response(score=0)),
-    Defect("out_of_range", "product_usage", _usage(new=lambda r: r["active"] + 1)),
     Defect("orphan_reference", "csat_responses", _orphan_response),
-    Defect("missing_required", "product_usage", _usage(active=NULL)),
     Defect("out_of_range", "csat_responses", _response(score=6)),
-    Defect("out_of_range", "product_usage", _usage(month_d=lambda r: r["month_d"] + 14)),
-    Defect("orphan_reference", "product_usage", _orphan_account_usage),
     Defect("unparseable", "csat_responses", _response(responded_s=UNPARSEABLE)),
+)
+USAGE_DEFECTS: tuple[Defect, ...] = (
+    Defect("out_of_range", "product_usage", _usage(new=lambda r: r["active"] + 1)),
+    Defect("missing_required", "product_usage", _usage(active=NULL)),
+    Defect("orphan_reference", "product_usage", _orphan_account_usage),
+    Defect("out_of_range", "product_usage", _usage(month_d=lambda r: r["month_d"] + 14)),
     Defect("orphan_reference", "product_usage", _unknown_product_usage),
 )
 
 
-class SuccessInjector(DefectRotation):
-    """Builds the bad responses and usage rows of one batch from its good ones."""
+class CsatInjector(DefectRotation):
+    """Builds the bad responses of one batch from its good ones; a small company's few
+    responses get no more bad rows than the share `most_forced` for the sake of every
+    kind (the raw layer warns above 5 % quarantined)."""
 
-    defects = DEFECTS
-    kinds = len(DEFECTS)
+    defects = CSAT_DEFECTS
+    kinds = len(CSAT_DEFECTS)
     context = _Context
+    most_forced = 0.04
+
+
+class UsageInjector(DefectRotation):
+    """Builds the bad usage rows of one batch from its good ones."""
+
+    defects = USAGE_DEFECTS
+    kinds = len(USAGE_DEFECTS)
+    context = _Context
+    most_forced = 0.04

@@ -28,7 +28,7 @@ from . import params as P
 from .activities import make_activities
 from .badrows import BadRows, Injector, kind_of
 from .badrows_sales import SalesInjector, forecast_bad_rows
-from .badrows_success import SuccessInjector
+from .badrows_success import CsatInjector, UsageInjector
 from .batch import DAY, Accumulators, Calendar, Rows
 from .csat import make_csat
 from .encode import Encoder, Pools, Sink, encode, ints, make_pools, write_manifest
@@ -62,7 +62,7 @@ LEADS_STREAM, ACTIVITIES_STREAM = 8_000_001, 8_000_002
 TX_BAD_ROWS_STREAM, SALES_BAD_ROWS_STREAM = 9_000_001, 9_000_002
 FORECASTS_STREAM, FORECAST_BAD_ROWS_STREAM = 7_000_003, 9_000_003
 HEALTH_STREAM, USAGE_STREAM, CSAT_STREAM = 8_000_003, 8_000_004, 8_000_005
-SUCCESS_BAD_ROWS_STREAM = 9_000_004
+CSAT_BAD_ROWS_STREAM, USAGE_BAD_ROWS_STREAM = 9_000_004, 9_000_005
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,8 @@ class _Run:
         self.by_reason: dict[str, int] = {}
         self.injector = Injector(accounts, cal.end_s)
         self.sales_injector = SalesInjector(accounts, cal.end_s)
-        self.success_injector = SuccessInjector(accounts, cal.end_s)
+        self.csat_injector = CsatInjector(accounts, cal.end_s)
+        self.usage_injector = UsageInjector(accounts, cal.end_s)
         first = cal.start.astype("datetime64[M]").astype(np.int64)
         month_key = (first + np.arange(len(cal.month_day))) // 3  # quarter number per month
         self.quarter_of_month = month_key
@@ -476,11 +477,11 @@ class _Run:
             bad.update(
                 self._bad_rows(self.sales_injector, SALES_ENTITIES, rows, b, SALES_BAD_ROWS_STREAM)
             )
-            bad.update(
-                self._bad_rows(
-                    self.success_injector, SUCCESS_ENTITIES, rows, b, SUCCESS_BAD_ROWS_STREAM
-                )
-            )
+            for injector, entity, stream in (
+                (self.csat_injector, "csat_responses", CSAT_BAD_ROWS_STREAM),
+                (self.usage_injector, "product_usage", USAGE_BAD_ROWS_STREAM),
+            ):
+                bad.update(self._bad_rows(injector, (entity,), rows, b, stream))
         return rows, bad
 
     def _customer_success(self, b: int, batch: SimulatedBatch) -> None:
@@ -496,7 +497,7 @@ class _Run:
 
     def _bad_rows(
         self,
-        injector: Injector | SalesInjector | SuccessInjector,
+        injector: Injector | SalesInjector | CsatInjector | UsageInjector,
         entities: tuple[str, ...],
         rows: Rows,
         b: int,
