@@ -32,6 +32,12 @@ each month and family holds the costed lines (billable invoice, amount > 0, a
 quantity, a product of `marts.dim_product` with a unit_cost and an FX rate of its
 currency on or before the issued date) of `marts.fct_invoice_lines` issued in a spine
 month, with the sum of their amount_usd (the cost itself is dbt's unit-tested model).
+
+The account 360 holds one row per current account of staging and no other
+(nothing lost, nothing invented), and its MRR in the as-of month is fct_mrr's
+(docs/metrics.md (Account 360)). The churn model's evaluations in
+`marts.model_evaluation` hold this build's row, whose test window counts the
+test rows the model scored (`intermediate.int_churn_risk_scored`).
 """
 
 from __future__ import annotations
@@ -63,6 +69,9 @@ UNEXCLUDED_FACT_ENTITIES = ("forecast_submissions",)
 EXCLUDED = "intermediate.int_records_excluded"
 SPINE = "intermediate.int_metric_months_spined"
 LEAD_FUNNEL = "lead_funnel_monthly"
+ACCOUNT_360 = "account_360"
+MODEL_EVALUATION = "model_evaluation"
+CHURN_SCORES = "intermediate.int_churn_risk_scored"
 PRODUCT_MARGIN = "product_margin_monthly"
 
 
@@ -309,6 +318,133 @@ def lead_funnel_suite() -> SuiteSpec:
     )
 
 
+def account_360_accounts_query() -> str:
+    accounts = entity("accounts")
+    return f"""
+    with account_rows as (
+        select account_id
+        from {{batch}}
+    )
+    select
+        coalesce(staged.account_id, account_rows.account_id) as account_id,
+        case
+            when account_rows.account_id is null then 'missing in {ACCOUNT_360}'
+            else 'not a current account of {accounts.staging_model}'
+        end as problem
+    from staging.{accounts.staging_model} as staged
+    full outer join account_rows
+        on account_rows.account_id = staged.account_id
+    where staged.account_id is null or account_rows.account_id is null
+    """
+
+
+def account_360_mrr_query() -> str:
+    return f"""
+    with account_rows as (
+        select account_id, mrr
+        from {{batch}}
+    ),
+    as_of_mrr as (
+        select fct_mrr.account_id, fct_mrr.mrr
+        from marts.fct_mrr as fct_mrr
+        inner join {SPINE} as spine
+            on spine.month = fct_mrr.month
+        where spine.is_as_of_month
+    )
+    select
+        account_rows.account_id,
+        account_rows.mrr,
+        as_of_mrr.mrr as fct_mrr_mrr
+    from account_rows
+    left join as_of_mrr
+        on as_of_mrr.account_id = account_rows.account_id
+    where abs(account_rows.mrr - coalesce(as_of_mrr.mrr, 0)) >= 0.005
+    """
+
+
+def account_360_suite() -> SuiteSpec:
+    return SuiteSpec(
+        name=f"marts.{ACCOUNT_360}",
+        schema="marts",
+        table=ACCOUNT_360,
+        checks=(
+            Check(
+                unexpected_rows(
+                    account_360_accounts_query(),
+                    f"{ACCOUNT_360} holds every account of stg_accounts (latest version, "
+                    "not deleted) and no other",
+                ),
+                ERROR,
+            ),
+            Check(
+                unexpected_rows(
+                    account_360_mrr_query(),
+                    f"mrr of each account of {ACCOUNT_360} is its fct_mrr mrr in the "
+                    "as-of month (0 without a row), to within 0.005",
+                ),
+                ERROR,
+            ),
+            row_count_check(f"marts.{ACCOUNT_360}"),
+        ),
+        description=f"{ACCOUNT_360}: one row per current account, MRR as in fct_mrr.",
+    )
+
+
+def model_evaluation_query() -> str:
+    return f"""
+    with evaluations as (
+        select as_of_month, test_rows, trained_at
+        from {{batch}}
+    ),
+    latest as (
+        select as_of_month, test_rows
+        from evaluations
+        order by trained_at desc
+        limit 1
+    ),
+    scored as (
+        select count(*) filter (where split = 'test') as test_rows
+        from {CHURN_SCORES}
+    ),
+    spine as (
+        select max(month) as as_of_month
+        from {SPINE}
+    )
+    select
+        latest.as_of_month,
+        spine.as_of_month as spine_as_of_month,
+        latest.test_rows,
+        scored.test_rows as scored_test_rows
+    from spine
+    cross join scored
+    left join latest
+        on true
+    where latest.as_of_month is distinct from spine.as_of_month
+        or latest.test_rows is distinct from scored.test_rows
+    """
+
+
+def model_evaluation_suite() -> SuiteSpec:
+    return SuiteSpec(
+        name=f"marts.{MODEL_EVALUATION}",
+        schema="marts",
+        table=MODEL_EVALUATION,
+        checks=(
+            Check(
+                unexpected_rows(
+                    model_evaluation_query(),
+                    f"the latest row of {MODEL_EVALUATION} is this build's: the as-of "
+                    "month of int_metric_months_spined and the test rows of "
+                    "int_churn_risk_scored",
+                ),
+                ERROR,
+            ),
+            row_count_check(f"marts.{MODEL_EVALUATION}"),
+        ),
+        description=f"{MODEL_EVALUATION}: the churn model's evaluations, the latest of this build.",
+    )
+
+
 def product_margin_cells_query() -> str:
     return f"""
     with margin as (
@@ -392,4 +528,10 @@ def product_margin_suite() -> SuiteSpec:
 
 def mart_suites() -> list[SuiteSpec]:
     facts = [mart_suite(entity(name)) for name in FACT_ENTITIES + UNEXCLUDED_FACT_ENTITIES]
-    return [*facts, lead_funnel_suite(), product_margin_suite()]
+    return [
+        *facts,
+        lead_funnel_suite(),
+        product_margin_suite(),
+        account_360_suite(),
+        model_evaluation_suite(),
+    ]

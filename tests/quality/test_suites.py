@@ -30,7 +30,7 @@ FACT_ENTITIES = [
 ]
 # facts of a composite key: int_records_excluded names a row by its key columns joined by '|'
 COMPOSITE_FACT_ENTITIES = ["product_usage"]
-METRIC_MARTS = ["lead_funnel_monthly", "product_margin_monthly"]
+METRIC_MARTS = ["account_360", "lead_funnel_monthly", "model_evaluation", "product_margin_monthly"]
 # facts of entities that reference nothing: no row is excluded, the whole key is compared
 UNEXCLUDED_FACT_ENTITIES = ["forecast_submissions"]
 
