@@ -56,14 +56,16 @@ def test_the_latest_six_known_months_are_held_out_and_the_as_of_month_is_scored(
     rows = scored.split_rows(frame)
     months = {split: sorted(rows[rows["split"] == split]["month"].dt.strftime("%m").unique())
               for split in ("train", "test", "current")}  # fmt: skip
-    # 12 months: outcomes known for months 1..9; test 4..9, train 1..3, current 12;
-    # 10 and 11 (unknown outcome, not as-of) are left out
+    # 12 months: outcomes known for months 1..9; test 4..9 (labels from months 5..12);
+    # train 1 only: the labels of 2 (months 3..5) and 3 (4..6) overlap the test's;
+    # current 12; 10 and 11 (unknown outcome, not as-of) are left out
     assert months == {
-        "train": ["01", "02", "03"],
+        "train": ["01"],
         "test": ["04", "05", "06", "07", "08", "09"],
         "current": ["12"],
     }
-    assert len(rows[rows["split"] == "train"]) == 5  # A001's February has no MRR
+    assert len(rows[rows["split"] == "train"]) == 2  # one row per account
+    assert len(rows[rows["split"] == "test"]) == 12
 
 
 def test_too_few_known_outcomes_give_no_model_and_no_risk():
@@ -98,7 +100,8 @@ def test_the_model_finds_the_signal_and_is_deterministic():
     assert row["base_rate"] == pytest.approx(test["churned_within_3_months"].mean())
     assert row["scored_accounts"] == 150
     assert str(row["test_start_month"].date()) == "2024-04-01"
-    assert str(row["train_end_month"].date()) == "2024-03-01"
+    # the outcome windows of 2024-02 and 2024-03 reach into the test's: not trained on
+    assert str(row["train_end_month"].date()) == "2024-01-01"
 
 
 def test_features_without_any_value_are_left_out():

@@ -3,8 +3,12 @@
 Grain: one row per account and month of int_account_features_monthly with MRR > 0
 that is either a known outcome (split `train` or `test`) or the as-of month (split
 `current`). The latest TEST_MONTHS months with a known 3-month outcome are held out
-(`test`); the earlier known months train the model (`train`). One model, fitted on the
-train rows, scores the test rows (the evaluation) and the current rows (churn_risk in
+(`test`); the known months whose outcome window ends before the test window's first
+outcome month train the model (`train`): the LABEL_MONTHS - 1 months just before the
+test window are left out, so no churn is the label of a train row and of a test row
+(a churn in June labels March to May: with a test window from April, March would
+train on the same event the April row is tested on). One model, fitted on the train
+rows, scores the test rows (the evaluation) and the current rows (churn_risk in
 account_360); train rows carry no score.
 
 A dbt Python model (dbt-duckdb runs it in the dbt process, on the same DuckDB file):
@@ -45,6 +49,7 @@ FEATURES = (
     "active_users_change_3m",
 )
 LABEL = "churned_within_3_months"
+LABEL_MONTHS = 3  # the label looks this many months ahead
 TEST_MONTHS = 6
 # Fewer churned (or retained) train rows than this: no model.
 MIN_CLASS_ROWS = 20
@@ -81,15 +86,26 @@ def split_rows(features: pd.DataFrame) -> pd.DataFrame:
     paying = features[features["mrr"] > 0]
     known = paying[paying["is_outcome_known"].fillna(False).astype(bool)]
     known_months = sorted(known["month"].unique())
-    test_months = set(known_months[-TEST_MONTHS:])
-    split = np.where(
-        paying["is_as_of_month"].fillna(False).astype(bool),
-        "current",
-        np.where(paying["month"].isin(test_months), "test", "train"),
+    test_months = known_months[-TEST_MONTHS:]
+    # train rows' outcome windows end before the first test row's begins
+    train_before = (
+        pd.Timestamp(test_months[0]) - pd.DateOffset(months=LABEL_MONTHS - 1)
+        if test_months
+        else pd.Timestamp.max
+    )
+    is_known = paying["is_outcome_known"].fillna(False).astype(bool)
+    split = np.select(
+        [
+            paying["is_as_of_month"].fillna(False).astype(bool),
+            is_known & paying["month"].isin(set(test_months)),
+            is_known & (paying["month"] < train_before),
+        ],
+        ["current", "test", "train"],
+        default="",
     )
     rows = paying.assign(split=split)
-    keep = (rows["split"] == "current") | rows["is_outcome_known"].fillna(False).astype(bool)
-    return rows[keep].sort_values(["month", "account_id"], kind="stable").reset_index(drop=True)
+    rows = rows[rows["split"] != ""]
+    return rows.sort_values(["month", "account_id"], kind="stable").reset_index(drop=True)
 
 
 def score(rows: pd.DataFrame) -> pd.DataFrame:
