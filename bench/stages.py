@@ -120,7 +120,8 @@ def dbt_baseline(a: dict) -> dict:
     Runs on a copy of the built warehouse, so seeds, snapshots and sources exist:
     each model becomes `create or replace table|view <relation> as <compiled>`;
     each test `select count(*) from (<compiled>)`. No contracts, hooks or
-    incremental logic (incremental models are rebuilt as tables).
+    incremental logic (incremental models are rebuilt as tables). Python models (the
+    churn model) have no SQL: the copy keeps the tables dbt built for them.
     """
     target = Path(a["target"])
     manifest = json.loads((target / "manifest.json").read_text())
@@ -141,6 +142,9 @@ def dbt_baseline(a: dict) -> dict:
         u for u in order if nodes[u]["resource_type"] == "test"
     ]:
         n = nodes[uid]
+        if n.get("language", "sql") != "sql":
+            skipped += 1
+            continue
         sql = n.get("compiled_code")
         if not sql:
             path = target / "compiled" / n["package_name"] / n["original_file_path"]

@@ -5,8 +5,10 @@ the landing contract (`docs/landing-contract.md`, registry `foundation.contract`
 optionally with bad rows and their ground-truth manifest. Besides the billing
 and CPQ entities (`simulate.py`) it writes the optional sales entities: the
 leads the accounts came from (`leads.py`), the reps' activities (`activities.py`)
-and their forecasts (`forecasts.py`). Behaviour knobs live in `params.py`; the
-enums the contract owns come from it (`enums.py`).
+and their forecasts (`forecasts.py`), and the customer-success ones: product
+usage (`usage.py`) and CSAT responses (`csat.py`), both drawn from the accounts'
+health (`health.py`). Behaviour knobs live in `params.py`; the enums the
+contract owns come from it (`enums.py`).
 """
 
 from .badrows import REASON_CODES

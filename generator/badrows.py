@@ -11,6 +11,7 @@ entities' bad rows come from a rotation of their own (`badrows_sales.py`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -43,6 +44,9 @@ class Rotation:
     kind and makes fresh keys."""
 
     kinds: int  # kinds of defect (set by each injector)
+    # the every-kind minimum of the first batch stays under this share of its good rows
+    # (None: no limit); an entity with few rows is not flooded with bad ones
+    most_forced: float | None = None
 
     def __init__(self, total_accounts: int, end_s: int) -> None:
         self.total_accounts = total_accounts
@@ -55,7 +59,10 @@ class Rotation:
         n = int(want)
         self.carry = want - n
         if first_batch and rate > 0:
-            n = max(n, self.kinds)  # every kind at least once per run
+            forced = self.kinds  # every kind at least once per run
+            if self.most_forced is not None:
+                forced = min(forced, int(self.most_forced * good_rows))
+            n = max(n, forced)
         return n
 
     def rotate(self, n: int, build: Callable[[int, int], Built]) -> BadRows:
@@ -77,6 +84,34 @@ class Rotation:
                 recs.append(row)
                 codes.append(code or "")
         return as_columns(out)
+
+
+class Defect(NamedTuple):
+    """One kind of bad row of an optional entity's rotation."""
+
+    reason: str
+    entity: str
+    build: Callable[[Any, int, int], dict | None]  # (context, counter, total accounts) -> row
+
+
+class DefectRotation(Rotation):
+    """A rotation through a table of `defects`, each built from a `context` of the batch's
+    good rows (`badrows_sales.py`, `badrows_success.py`)."""
+
+    defects: tuple[Defect, ...]
+    context: Callable[[dict[str, dict[str, np.ndarray]], np.random.Generator, int], Any]
+
+    def make(
+        self, n: int, chunks: dict[str, dict[str, np.ndarray]], rng: np.random.Generator
+    ) -> BadRows:
+        ctx = self.context(chunks, rng, self.end_s)
+
+        def build(kind: int, k: int) -> Built:
+            defect = self.defects[kind]
+            row = defect.build(ctx, k, self.total_accounts)
+            return [(defect.entity, row, defect.reason)] if row is not None else []
+
+        return self.rotate(n, build)
 
 
 def as_columns(built: dict[str, tuple[list[dict], list[str]]]) -> BadRows:

@@ -20,11 +20,10 @@ lands; an activity on a quote or a lead that never lands.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
 
 import numpy as np
 
-from .badrows import BadRows, Built, Rotation, as_columns
+from .badrows import Defect, DefectRotation, as_columns
 from .batch import DAY, HOUR
 from .encode import NULL, UNPARSEABLE
 from .enums import ACTIVITY_TYPES, LEAD_STATUSES, LeadStatus
@@ -74,12 +73,6 @@ class _Context:
 
 
 Builder = Callable[[_Context, int, int], dict | None]
-
-
-class Defect(NamedTuple):
-    reason: str
-    entity: str
-    build: Builder  # (context, counter, total accounts) -> the bad row, or None
 
 
 def _lead(candidates: str, **changes) -> Builder:
@@ -133,22 +126,12 @@ DEFECTS: tuple[Defect, ...] = (
 )
 
 
-class SalesInjector(Rotation):
+class SalesInjector(DefectRotation):
     """Builds the bad leads and activities of one batch from its good ones."""
 
+    defects = DEFECTS
     kinds = len(DEFECTS)
-
-    def make(
-        self, n: int, chunks: dict[str, dict[str, np.ndarray]], rng: np.random.Generator
-    ) -> BadRows:
-        ctx = _Context(chunks, rng, self.end_s)
-
-        def build(kind: int, k: int) -> Built:
-            defect = DEFECTS[kind]
-            row = defect.build(ctx, k, self.total_accounts)
-            return [(defect.entity, row, defect.reason)] if row is not None else []
-
-        return self.rotate(n, build)
+    context = _Context
 
 
 # Forecast rows: (reason, change) in rotation order.

@@ -1,7 +1,9 @@
 """`generate()`: run the simulation batch by batch and stream a landing folder.
 
 Per batch of accounts: the simulation (`simulate.py`), then the batch's leads
-(`leads.py`) and activities (`activities.py`) from random streams of their own;
+(`leads.py`), activities (`activities.py`), and, from the accounts' health
+(`health.py`), product usage (`usage.py`) and CSAT responses (`csat.py`), from
+random streams of their own;
 after the last batch, the reference entities drawn from the run's tallies
 (sales targets, marketing spend, forecast submissions: `forecasts.py`).
 """
@@ -26,11 +28,15 @@ from . import params as P
 from .activities import make_activities
 from .badrows import BadRows, Injector, kind_of
 from .badrows_sales import SalesInjector, forecast_bad_rows
+from .badrows_success import CsatInjector, UsageInjector
 from .batch import DAY, Accumulators, Calendar, Rows
+from .csat import make_csat
 from .encode import Encoder, Pools, Sink, encode, ints, make_pools, write_manifest
 from .forecasts import make_forecasts
+from .health import Customers, account_health
 from .leads import make_leads
-from .simulate import simulate_batch
+from .simulate import SimulatedBatch, simulate_batch
+from .usage import make_usage
 
 BATCH_ACCOUNTS = 10_000
 WRITER_THREADS = 2
@@ -39,7 +45,8 @@ MAX_MONTHS = 240
 MAX_BAD_ROWS = 0.5
 TX_ENTITIES = ("accounts", "quotes", "quote_lines", "invoices", "invoice_lines", "payments")
 SALES_ENTITIES = ("leads", "activities")  # optional entities made batch by batch too
-BATCH_ENTITIES = (*TX_ENTITIES, *SALES_ENTITIES)
+SUCCESS_ENTITIES = ("csat_responses", "product_usage")  # ... and these
+BATCH_ENTITIES = (*TX_ENTITIES, *SALES_ENTITIES, *SUCCESS_ENTITIES)
 # Timestamp columns that may hold an unreadable bad value: text, not timestamps, in Parquet.
 UNPARSEABLE_COLUMNS = frozenset(
     {
@@ -47,12 +54,15 @@ UNPARSEABLE_COLUMNS = frozenset(
         "leads.qualified_at",
         "activities.occurred_at",
         "forecast_submissions.submitted_at",
+        "csat_responses.responded_at",
     }
 )
 # Random streams: the simulation's is [seed, batch]; these are the others'.
 LEADS_STREAM, ACTIVITIES_STREAM = 8_000_001, 8_000_002
 TX_BAD_ROWS_STREAM, SALES_BAD_ROWS_STREAM = 9_000_001, 9_000_002
 FORECASTS_STREAM, FORECAST_BAD_ROWS_STREAM = 7_000_003, 9_000_003
+HEALTH_STREAM, USAGE_STREAM, CSAT_STREAM = 8_000_003, 8_000_004, 8_000_005
+CSAT_BAD_ROWS_STREAM, USAGE_BAD_ROWS_STREAM = 9_000_004, 9_000_005
 
 
 @dataclass(frozen=True)
@@ -211,6 +221,8 @@ class _Run:
         self.by_reason: dict[str, int] = {}
         self.injector = Injector(accounts, cal.end_s)
         self.sales_injector = SalesInjector(accounts, cal.end_s)
+        self.csat_injector = CsatInjector(accounts, cal.end_s)
+        self.usage_injector = UsageInjector(accounts, cal.end_s)
         first = cal.start.astype("datetime64[M]").astype(np.int64)
         month_key = (first + np.arange(len(cal.month_day))) // 3  # quarter number per month
         self.quarter_of_month = month_key
@@ -438,8 +450,8 @@ class _Run:
         return self._encode_write(entity, rows.take(entity), bad)  # gathers in a writer thread
 
     def _simulate(self, b: int, base: int, n: int) -> tuple[Rows, BadRows]:
-        """Batch b's row versions (the simulation, then its leads and activities) and,
-        with a bad-row rate, its bad rows per entity."""
+        """Batch b's row versions (the simulation, then its leads, activities, usage and
+        CSAT responses) and, with a bad-row rate, its bad rows per entity."""
         rng = np.random.default_rng([self.seed, b])
         batch = simulate_batch(
             self.cal, self.p, self.accounts, self.n_reps, base, n, rng, self.acc, self.pools.size
@@ -458,17 +470,34 @@ class _Run:
         )
         activities_rng = np.random.default_rng([self.seed, b, ACTIVITIES_STREAM])
         make_activities(rows, self.p, batch.accounts, batch.deals, leads, activities_rng)
+        self._customer_success(b, batch)
         bad: BadRows = {}
         if self.bad_rate > 0:
             bad.update(self._bad_rows(self.injector, TX_ENTITIES, rows, b, TX_BAD_ROWS_STREAM))
             bad.update(
                 self._bad_rows(self.sales_injector, SALES_ENTITIES, rows, b, SALES_BAD_ROWS_STREAM)
             )
+            for injector, entity, stream in (
+                (self.csat_injector, "csat_responses", CSAT_BAD_ROWS_STREAM),
+                (self.usage_injector, "product_usage", USAGE_BAD_ROWS_STREAM),
+            ):
+                bad.update(self._bad_rows(injector, (entity,), rows, b, stream))
         return rows, bad
+
+    def _customer_success(self, b: int, batch: SimulatedBatch) -> None:
+        """Batch b's product usage and CSAT responses, from its accounts' health (drawn
+        from the seats of their contracts), each from a random stream of its own."""
+        health_rng = np.random.default_rng([self.seed, b, HEALTH_STREAM])
+        health = account_health(self.p, batch.seats_by_month, health_rng)
+        customers = Customers(batch.accounts, batch.seats_by_month, health)
+        usage_rng = np.random.default_rng([self.seed, b, USAGE_STREAM])
+        make_usage(batch.rows, self.cal, self.p, customers, usage_rng)
+        csat_rng = np.random.default_rng([self.seed, b, CSAT_STREAM])
+        make_csat(batch.rows, self.cal, self.p, customers, csat_rng, self.pools.size)
 
     def _bad_rows(
         self,
-        injector: Injector | SalesInjector,
+        injector: Injector | SalesInjector | CsatInjector | UsageInjector,
         entities: tuple[str, ...],
         rows: Rows,
         b: int,

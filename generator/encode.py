@@ -27,6 +27,7 @@ import pyarrow.csv as pacsv
 from foundation.contract import entity as contract_entity
 
 from . import params as P
+from .csat import CommentKind
 from .enums import (
     ACTIVITY_TYPES,
     INVOICE_STATUSES,
@@ -53,6 +54,8 @@ _CSV_ROWS = pacsv.WriteOptions(batch_size=4096, include_header=False)
 BAD_ENUM = "unknown"
 CURRENCY_LABELS = (*P.CURRENCIES, "JPY")  # JPY: a valid code with no FX rates at all
 METHOD_LABELS = (*PAYMENT_METHODS, "crypto")
+# Product ids, and one more that no products file has (usage of an unknown product).
+PRODUCT_LABELS = (*(p.product_id for p in P.PRODUCTS), "PRD-UNKNOWN")
 
 DAY = 86400
 # Day tables cover this many days before and after the run's first day (a run spans at
@@ -460,6 +463,9 @@ def _products(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
     idx = c["product"]
     prods = [P.PRODUCTS[i] for i in idx]
     interval = np.array([p.billing_interval_months or NULL for p in prods], dtype=np.int64)
+    unit_cost_c = np.array(
+        [NULL if p.unit_cost is None else round(p.unit_cost * 100) for p in prods], dtype=np.int64
+    )
     return {
         "product_id": strings([p.product_id for p in prods]),
         "sku": strings([p.sku for p in prods]),
@@ -469,6 +475,7 @@ def _products(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
         "billing_interval_months": Encoder.int(interval),
         "list_price": Encoder.dec(np.array([round(p.list_price * 100) for p in prods])),
         "currency": strings(["USD"] * len(prods)),
+        "unit_cost": Encoder.dec(unit_cost_c),
         "is_active": Encoder.bool(c["is_active"]),
         "updated_at": e.ts(c["updated_s"]),
         "is_deleted": Encoder.bool(c["is_deleted"]),
@@ -553,6 +560,46 @@ def _forecast_submissions(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Ar
     }
 
 
+# Comment texts: the feedback of every band (params.CSAT_COMMENTS), in order.
+_COMMENT_TEXTS = tuple(text for band in P.CSAT_COMMENTS for text in band)
+
+
+def _comment(e: Encoder, c: Chunk, pools: Pools) -> pa.Array:
+    """Feedback text, "Please call me at <e-mail>", "Call me on <phone>" or null."""
+    kind = np.asarray(c["ckind"], dtype=np.int64)
+    phone = np.asarray(c["phone"], dtype=np.int64)
+    email = pc.binary_join_element_wise(_text("Please call me at "), _email(pools, c), _text(""))
+    digits = [(phone // 10_000, 2), b"-", (phone % 10_000, 4)]
+    call = _fixed(len(kind), [b"Call me on +1 555 01", *digits])
+    text = Encoder.enum(np.where(kind == CommentKind.TEXT, c["ctext"], NULL), _COMMENT_TEXTS)
+    text = pc.if_else(bools(kind == CommentKind.EMAIL), email, text)
+    return pc.if_else(bools(kind == CommentKind.PHONE), call, text)
+
+
+def _csat_responses(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
+    as_text = "csat_responses.responded_at" in e.string_columns
+    return {
+        "response_id": e.ident("CS", (c["g"], e.id_width), (c["cseq"], 4)),
+        "account_id": e.account_id(c["g"]),
+        "responded_at": e.ts(c["responded_s"], as_text=as_text),
+        "score": Encoder.int(c["score"]),
+        "comment": _comment(e, c, pools),
+        "updated_at": e.ts(c["updated_s"]),
+        "is_deleted": Encoder.bool(c["is_deleted"]),
+    }
+
+
+def _product_usage(e: Encoder, c: Chunk, pools: Pools) -> dict[str, pa.Array]:
+    return {
+        "account_id": e.account_id(c["g"]),
+        "product_id": Encoder.enum(c["product"], PRODUCT_LABELS),
+        "month": e.date(c["month_d"]),
+        "licensed_seats": Encoder.int(c["seats"]),
+        "active_users": Encoder.int(c["active"]),
+        "new_users": Encoder.int(c["new"]),
+    }
+
+
 ENCODERS: dict[str, Callable[[Encoder, Chunk, Pools], dict[str, pa.Array]]] = {
     "products": _products,
     "accounts": _accounts,
@@ -567,6 +614,8 @@ ENCODERS: dict[str, Callable[[Encoder, Chunk, Pools], dict[str, pa.Array]]] = {
     "leads": _leads,
     "activities": _activities,
     "forecast_submissions": _forecast_submissions,
+    "csat_responses": _csat_responses,
+    "product_usage": _product_usage,
 }
 KEY_PARTS = {"accounts", "quotes", "quote_lines", "invoices", "invoice_lines", "payments"}
 

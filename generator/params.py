@@ -51,6 +51,33 @@ COUNTRIES: tuple[tuple[str, str], ...] = (
 )
 
 
+# CSAT comments by score: low (1-2), middle (3), high (4-5). A few others give an e-mail
+# or a phone number (personal data, `csat.py`).
+CSAT_COMMENTS: tuple[tuple[str, ...], ...] = (
+    (
+        "Too many outages this quarter.",
+        "Support took a week to answer.",
+        "We are not getting the value we expected.",
+        "Reports are slow and often wrong.",
+        "Hard to use, our team stopped logging in.",
+    ),
+    (
+        "It does the job, but setup was painful.",
+        "Fine overall; the exports could be better.",
+        "Some features are missing for our use case.",
+        "OK, though the price went up.",
+    ),
+    (
+        "Great product, the team loves it.",
+        "Support was quick and helpful.",
+        "Saves us hours every week.",
+        "Onboarding went smoothly.",
+        "The new dashboards are excellent.",
+        "Reliable and easy to roll out.",
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Product:
     product_id: str
@@ -60,28 +87,66 @@ class Product:
     pricing_model: str  # recurring | one_time
     billing_interval_months: int | None
     list_price: float  # USD, per unit per month (recurring) or per unit (one_time)
+    unit_cost: float | None  # USD, same unit as list_price; None: cost unknown
 
 
 # Index positions matter: the simulator refers to them through the P_* constants.
+# Unit costs (USD, like the list prices): subscriptions keep about 80 % of their list
+# price (75 % to 84 %, less after discounts), one-time services about 40 % (hours of
+# people, not servers); the service credit costs nothing; the test product has no cost.
 PRODUCTS: tuple[Product, ...] = (
     Product(
-        "PRD-PLAT-M", "PLAT-M", "Platform seat (monthly billing)", "platform", "recurring", 1, 45
+        "PRD-PLAT-M",
+        "PLAT-M",
+        "Platform seat (monthly billing)",
+        "platform",
+        "recurring",
+        1,
+        45,
+        7.2,
     ),
     Product(
-        "PRD-PLAT-Q", "PLAT-Q", "Platform seat (quarterly billing)", "platform", "recurring", 3, 42
+        "PRD-PLAT-Q",
+        "PLAT-Q",
+        "Platform seat (quarterly billing)",
+        "platform",
+        "recurring",
+        3,
+        42,
+        7.2,
     ),
     Product(
-        "PRD-PLAT-A", "PLAT-A", "Platform seat (annual billing)", "platform", "recurring", 12, 38
+        "PRD-PLAT-A",
+        "PLAT-A",
+        "Platform seat (annual billing)",
+        "platform",
+        "recurring",
+        12,
+        38,
+        7.2,
     ),
     Product(
-        "PRD-ANL-M", "ANL-M", "Analytics add-on (monthly billing)", "add_on", "recurring", 1, 12
+        "PRD-ANL-M",
+        "ANL-M",
+        "Analytics add-on (monthly billing)",
+        "add_on",
+        "recurring",
+        1,
+        12,
+        2.4,
     ),
-    Product("PRD-SUP-A", "SUP-A", "Premium support (annual billing)", "add_on", "recurring", 12, 8),
-    Product("PRD-ONB", "SVC-ONB", "Onboarding package", "services", "one_time", None, 2500),
-    Product("PRD-TRN", "SVC-TRN", "Training, per hour", "services", "one_time", None, 180),
-    Product("PRD-CRD", "CRD", "Service credit", "services", "one_time", None, 0),
-    Product("PRD-LEG-S", "LEG-S", "Legacy reporting (semi-annual)", "add_on", "recurring", 6, 20),
-    Product("PRD-TEST", "TEST", "Test product, created by mistake", "platform", "recurring", 1, 1),
+    Product(
+        "PRD-SUP-A", "SUP-A", "Premium support (annual billing)", "add_on", "recurring", 12, 8, 2.0
+    ),
+    Product("PRD-ONB", "SVC-ONB", "Onboarding package", "services", "one_time", None, 2500, 1500),
+    Product("PRD-TRN", "SVC-TRN", "Training, per hour", "services", "one_time", None, 180, 110),
+    Product("PRD-CRD", "CRD", "Service credit", "services", "one_time", None, 0, 0),
+    Product(
+        "PRD-LEG-S", "LEG-S", "Legacy reporting (semi-annual)", "add_on", "recurring", 6, 20, 4.0
+    ),
+    Product(
+        "PRD-TEST", "TEST", "Test product, created by mistake", "platform", "recurring", 1, 1, None
+    ),
 )
 P_PLAT_M, P_PLAT_Q, P_PLAT_A, P_ANL, P_SUP, P_ONB, P_TRN, P_CRD, P_LEGACY, P_TEST = range(10)
 PLATFORM_PRODUCTS = (P_PLAT_M, P_PLAT_Q, P_PLAT_A)
@@ -245,6 +310,42 @@ class Params:
     # a revision after the month started (not the forecast of record), closer to the truth
     forecast_late_revision_rate: float = 0.10
     forecast_late_revision_days: tuple[int, int] = (1, 14)
+
+    # --- customer success (optional entities `product_usage`, `csat_responses`) ----------------
+    # An account's health moves its product usage and its CSAT scores: a usual level plus
+    # slow noise (AR(1): memory, monthly sigma), dips of healthy accounts now and then, and
+    # the signal of what its contract does next. Before a churn (the first month without
+    # seats) or a contraction (fewer seats), some accounts warn, by a depth drawn from the
+    # range, weighted by `warning_weights` in the 1, 2, 3, 4 months before; before an
+    # expansion (more seats) some rise. The rest give no sign: a churn-risk model should
+    # do well on these data, not perfectly.
+    usage_level: tuple[float, float] = (0.55, 0.95)  # usual active users / licensed seats
+    health_noise_memory: float = 0.6
+    health_noise_sigma: float = 0.07
+    healthy_dip_monthly_rate: float = 0.04  # dips of 3 months (weights 0.6, 1, 0.6)
+    healthy_dip_depth: tuple[float, float] = (0.1, 0.3)
+    churn_warning_rate: float = 0.6
+    churn_warning_depth: tuple[float, float] = (0.15, 0.45)
+    contraction_warning_rate: float = 0.6
+    contraction_warning_depth: tuple[float, float] = (0.1, 0.3)
+    expansion_lift_rate: float = 0.6
+    expansion_lift: tuple[float, float] = (0.05, 0.2)
+    warning_weights: tuple[float, ...] = (1.0, 0.75, 0.45, 0.2)
+    usage_ramp: tuple[float, ...] = (0.6, 0.85)  # share of the level in a contract's 1st, 2nd month
+    max_seat_overuse: float = 0.05  # active users may exceed the seats by this share
+    monthly_user_turnover: float = 0.04  # active users replaced by new ones each month
+    addon_adoption: tuple[float, float] = (0.3, 0.9)  # add-on users / platform users
+    usage_after_cancellation_rate: float = 0.08  # a row with 0 seats the month after a churn
+    new_users_unknown_rate: float = 0.01  # rows exported without new_users
+    csat_responses_monthly: tuple[float, ...] = per_segment(0.3, 0.5, 1.0)  # per account
+    csat_mean_score: float = 4.0  # a score: mean + weight x health + normal noise, 1 to 5
+    csat_health_weight: float = 3.0
+    csat_account_bias_sigma: float = 0.4  # each account's own lean, added to the mean
+    csat_score_sigma: float = 0.9
+    csat_comment_rate: float = 0.4
+    csat_personal_data_rate: float = 0.1  # comments that give an e-mail or a phone number
+    csat_revised_rate: float = 0.02  # the score changed days later (a new version)
+    csat_deleted_rate: float = 0.01  # a test or duplicate response, deleted days later
 
     # --- reference data -------------------------------------------------------------------
     fx_start: tuple[float, ...] = (1.0, 1.08, 1.27, 0.74)  # USD per unit, by CURRENCIES

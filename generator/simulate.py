@@ -250,6 +250,9 @@ class Lifecycle:
         self.training_rate = by_segment(accounts.segment, params.adhoc_training_monthly_rate)
         self.expansion_rate = by_segment(accounts.segment, params.expansion_monthly_rate)
         self.deal_rounds: list[Deals] = []  # every quote round, in the order emitted
+        # seats under contract per account and month (0: none), months 0..months (the
+        # last: the month after the run); logged, never drawn, like `deal_rounds`
+        self.seats_by_month = np.zeros((len(accounts), cal.months + 1), dtype=np.int64)
 
     def run(self) -> None:
         """The run's months, then one more whose invoices are drafts made before the end."""
@@ -259,12 +262,19 @@ class Lifecycle:
             self._end_terms(month)
             self._start_won_contracts(month)
             self._bill_contracts(month, expanding, drafts=after_the_run)
+            self._log_seats(month)
             if after_the_run:
                 break
             self._bill_adhoc_training(month)
             self._quote_new_business(month)
             self._quote_renewals(month)
             self._quote_expansions(month)
+
+    def _log_seats(self, month: int) -> None:
+        """The seats billed for the month (the recurring lines' quantity, expansions
+        included): what the product usage is licensed for (`usage.py`)."""
+        state = self.state
+        self.seats_by_month[:, month] = np.where(state.stage == Stage.ACTIVE, state.seats, 0)
 
     # -- contracts ---------------------------------------------------------------------
     def _add_won_expansion_seats(self) -> np.ndarray:
@@ -1007,6 +1017,7 @@ class SimulatedBatch(NamedTuple):
     rows: Rows
     accounts: BatchAccounts
     deals: Deals
+    seats_by_month: np.ndarray  # (accounts, months + 1): seats under contract, 0: none
 
 
 def simulate_batch(
@@ -1022,8 +1033,9 @@ def simulate_batch(
 ) -> SimulatedBatch:
     """Row versions of accounts first_account..first_account+count-1 over the run; adds
     their leads and bookings to `tallies`. The same `rng` state gives the same rows.
-    Also returns the accounts and their quotes, which the leads and activities
-    (`leads.py`, `activities.py`) are drawn from with random streams of their own."""
+    Also returns the accounts, their quotes and their seats by month, which the leads,
+    activities, product usage and CSAT responses (`leads.py`, `activities.py`,
+    `usage.py`, `csat.py`) are drawn from with random streams of their own."""
     rows = Rows(cal.end_s)
     accounts = draw_accounts(
         cal, params, rng, first_account, count, total_accounts, n_reps, pool_size
@@ -1032,4 +1044,5 @@ def simulate_batch(
     tally_accounts_created(tallies, cal, accounts)
     lifecycle = Lifecycle(cal, params, rng, rows, accounts, tallies)
     lifecycle.run()
-    return SimulatedBatch(rows, accounts, Deals.concat(lifecycle.deal_rounds))
+    deals = Deals.concat(lifecycle.deal_rounds)
+    return SimulatedBatch(rows, accounts, deals, lifecycle.seats_by_month)

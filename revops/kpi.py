@@ -21,6 +21,9 @@ KPI_COLUMNS = (
     ("dso", "DSO (days)", "days"),
     ("forecast_accuracy", "Forecast accuracy (reps)", "rate"),
     ("pipeline_forecast_accuracy", "Forecast accuracy (pipeline)", "rate"),
+    ("csat", "CSAT (scores 4-5)", "rate"),
+    ("gross_margin", "Gross margin", "money"),
+    ("gross_margin_rate", "Gross margin rate", "rate"),
 )
 # A lead cohort pays months after its leads are created (conversion, then a won quote,
 # then an invoice): the summary shows the cohort this many months before the latest.

@@ -5,9 +5,10 @@
     accepted_range(min_value, max_value, min_inclusive, max_inclusive): every
     non-null value lies in the range (either bound may be none).
 
-    relationships_or_flagged(to, field, entity, key_column): every non-null
+    relationships_or_flagged(to, field, entity, key_columns): every non-null
     value is a `field` of `to`, or the row is flagged `orphan_reference` in
-    audit.flagged (a parent that has not arrived yet).
+    audit.flagged (a parent that has not arrived yet), under the record_key of
+    the row's key columns.
 #}
 {% test accepted_range(
     model,
@@ -29,9 +30,9 @@
         )
 {% endtest %}
 
-{% test relationships_or_flagged(model, column_name, to, field, entity, key_column) %}
+{% test relationships_or_flagged(model, column_name, to, field, entity, key_columns) %}
     select
-        child.{{ key_column }},
+        {{ record_key(key_columns, 'child') }} as record_key,
         child.{{ column_name }}
     from {{ model }} as child
     left join {{ to }} as parent
@@ -42,7 +43,7 @@
             select 1
             from {{ ref('flagged') }} as flagged
             where flagged.entity = '{{ entity }}'
-                and flagged.record_key = child.{{ key_column }}
+                and flagged.record_key = {{ record_key(key_columns, 'child') }}
                 and flagged.reason = 'orphan_reference'
         )
 {% endtest %}

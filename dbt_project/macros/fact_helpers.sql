@@ -14,6 +14,11 @@
     delete_invalid_fact_rows(model_name, key_column): post-hook SQL deleting
     fact rows whose key is no longer a row of `model_name`, the fact's
     int_<entity>_validated model.
+
+    In both, `key_column` may be a list of columns for a composite key (a
+    reference entity's, e.g. product_usage's account_id, product_id, month):
+    the rows are then matched with not exists on every column
+    (same_key_columns(left, right, columns): `left.a = right.a and ...`).
 #}
 {% macro is_not_excluded(entity, key_expression) -%}
     not exists (
@@ -25,6 +30,16 @@
 {%- endmacro %}
 
 {% macro incremental_fact_filter(alias, key_column) -%}
+    {%- if key_column is string -%}
+        {%- set key_not_in_fact -%}
+            {{ alias }}.{{ key_column }} not in (select {{ key_column }} from {{ this }})
+        {%- endset -%}
+    {%- else -%}
+        {%- set key_not_in_fact -%}
+            not exists (select 1 from {{ this }} as fact_rows where
+            {{ same_key_columns('fact_rows', alias, key_column) }})
+        {%- endset -%}
+    {%- endif -%}
     {%- if is_incremental() %}
     where (
         {{ alias }}._source_loaded_at >= (
@@ -35,17 +50,33 @@
                 )
             from {{ this }}
         )
-        or {{ alias }}.{{ key_column }} not in (
-            select {{ key_column }} from {{ this }}
-        )
+        or {{ key_not_in_fact }}
     )
     {%- endif %}
 {%- endmacro %}
 
 {% macro delete_invalid_fact_rows(model_name, key_column) -%}
+    {%- if key_column is string -%}
+        {%- set key_not_valid -%}
+            {{ key_column }} not in (
+                select valid_rows.{{ key_column }}
+                from {{ ref(model_name) }} as valid_rows
+            )
+        {%- endset -%}
+    {%- else -%}
+        {%- set key_not_valid -%}
+            not exists (select 1 from {{ ref(model_name) }} as valid_rows where
+            {{ same_key_columns('valid_rows', this, key_column) }})
+        {%- endset -%}
+    {%- endif -%}
     delete from {{ this }}
-    where {{ key_column }} not in (
-        select valid_rows.{{ key_column }}
-        from {{ ref(model_name) }} as valid_rows
-    )
+    where {{ key_not_valid }}
+{%- endmacro %}
+
+{% macro same_key_columns(left, right, columns) -%}
+    {%- set conditions = [] -%}
+    {%- for column in columns -%}
+        {%- do conditions.append(left ~ '.' ~ column ~ ' = ' ~ right ~ '.' ~ column) -%}
+    {%- endfor -%}
+    {{ conditions | join(' and ') }}
 {%- endmacro %}

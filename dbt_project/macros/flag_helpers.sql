@@ -3,8 +3,10 @@
     (entity, record_key, reason, detail).
 
     orphan_flags: rows of CTE `child` whose non-null `reference` column has no
-    match in CTE `parent` (reason orphan_reference). `label` names the column
-    in the detail when it differs from `reference`.
+    match in CTE `parent` (reason orphan_reference). `child_key` is the key
+    column, or a list of them for a composite key (record_key joins them with
+    '|', e.g. product_usage's account_id, product_id, month). `label` names
+    the column in the detail when it differs from `reference`.
 
     missing_fx_rate_flags: rows of CTE `relation` without an FX rate
     (fx_rate_usd null) on or before `date_column` (reason missing_fx_rate).
@@ -12,9 +14,10 @@
 {% macro orphan_flags(
     entity, child, child_key, reference, parent, parent_key, label=none
 ) -%}
+    {%- set key_columns = [child_key] if child_key is string else child_key %}
     select
         '{{ entity }}' as entity,
-        {{ child }}.{{ child_key }} as record_key,
+        {{ record_key(key_columns, child) }} as record_key,
         'orphan_reference' as reason,
         '{{ label or reference }} ' || {{ child }}.{{ reference }}
         || ' is not in {{ parent }}' as detail

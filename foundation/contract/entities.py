@@ -73,7 +73,17 @@ PRODUCTS = Entity(
             min_value=ZERO,
         ),
         Column(
-            "currency", "currency", required=True, description="ISO 4217 currency of list_price."
+            "currency",
+            "currency",
+            required=True,
+            description="ISO 4217 currency of list_price and unit_cost.",
+        ),
+        Column(
+            "unit_cost",
+            "decimal",
+            description="Cost per unit per month (recurring) or per unit (one-time), in the "
+            "product's currency; an optional column (a file without it loads, cost unknown).",
+            min_value=ZERO,
         ),
         Column("is_active", "bool", description="Whether the product is sold."),
         UPDATED_AT,
@@ -618,6 +628,98 @@ FORECAST_SUBMISSIONS = Entity(
     row_rules=(RowRule("out_of_range", "forecast_month", "extract(day from forecast_month) = 1"),),
 )
 
+CSAT_RESPONSES = Entity(
+    "csat_responses",
+    key=("response_id",),
+    optional=True,
+    description="Customer-satisfaction survey responses, scored 1 to 5.",
+    columns=(
+        Column("response_id", "str", required=True, description="Response key."),
+        Column(
+            "account_id",
+            "str",
+            required=True,
+            description="The account that responded.",
+            references="accounts",
+        ),
+        Column(
+            "responded_at",
+            "timestamp",
+            required=True,
+            description="When the customer responded.",
+            utc_date="responded_date",
+        ),
+        Column(
+            "score",
+            "int",
+            required=True,
+            description="Satisfaction from 1 (very unsatisfied) to 5 (very satisfied).",
+            min_value=Decimal(1),
+            max_value=Decimal(5),
+        ),
+        Column(
+            "comment",
+            "str",
+            description="Free text; may hold personal data.",
+            sensitive=True,
+        ),
+        UPDATED_AT,
+        IS_DELETED,
+    ),
+)
+
+PRODUCT_USAGE = Entity(
+    "product_usage",
+    key=("account_id", "product_id", "month"),
+    reference=True,
+    optional=True,
+    description="Monthly product usage per account and product: seats, active and new users.",
+    columns=(
+        Column(
+            "account_id",
+            "str",
+            required=True,
+            description="The account using the product.",
+            references="accounts",
+        ),
+        Column(
+            "product_id",
+            "str",
+            required=True,
+            description="The product used.",
+            references="products",
+        ),
+        Column("month", "date", required=True, description="First day of the month."),
+        Column(
+            "licensed_seats",
+            "int",
+            description="Seats the account is licensed for.",
+            min_value=ZERO,
+        ),
+        Column(
+            "active_users",
+            "int",
+            required=True,
+            description="Users active in the month.",
+            min_value=ZERO,
+        ),
+        Column(
+            "new_users",
+            "int",
+            description="Users active for the first time in the month; at most active_users.",
+            min_value=ZERO,
+        ),
+    ),
+    row_rules=(
+        RowRule("out_of_range", "month", FIRST_OF_MONTH),
+        RowRule(
+            "out_of_range",
+            "new_users",
+            "new_users is null or active_users is null or new_users <= active_users",
+        ),
+    ),
+)
+
 ENTITIES: tuple[Entity, ...] = (
     PRODUCTS,
     ACCOUNTS,
@@ -632,4 +734,6 @@ ENTITIES: tuple[Entity, ...] = (
     LEADS,
     ACTIVITIES,
     FORECAST_SUBMISSIONS,
+    CSAT_RESPONSES,
+    PRODUCT_USAGE,
 )

@@ -149,7 +149,7 @@ def _column_tests(ent: Entity, column: Column) -> list[Any]:
                             "to": f"ref('{parent.staging_model}')",
                             "field": parent.column(reference.parent_column).staged_as,
                             "entity": ent.name,
-                            "key_column": ent.column(ent.key[0]).staged_as,
+                            "key_columns": [ent.column(k).staged_as for k in ent.key],
                         }
                     }
                 }

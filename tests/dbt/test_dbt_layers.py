@@ -13,7 +13,7 @@ import pytest
 
 from tests.dbt.star import MODELS, parse_manifest
 
-AREAS = {"core", "finance", "sales", "metrics"}
+AREAS = {"core", "finance", "sales", "customer_success", "metrics"}
 SCHEMA_OF_LAYER = {
     "staging": "staging",
     "intermediate": "intermediate",

@@ -77,7 +77,8 @@ def _expected_kpi_lines(serving: Path) -> list[str]:
     with duckdb.connect(str(serving), read_only=True) as con:
         row = con.execute(
             "select strftime(month, '%Y-%m'), mrr, arr, active_customers, net_mrr_retention,"
-            " nrr_12m, bookings_tcv, dso, forecast_accuracy, pipeline_forecast_accuracy"
+            " nrr_12m, bookings_tcv, dso, forecast_accuracy, pipeline_forecast_accuracy,"
+            " csat, gross_margin, gross_margin_rate"
             " from marts.metrics_monthly order by month desc limit 1"
         ).fetchone()
         # the lead cohort six months before the latest month (leads pay months later)
@@ -85,7 +86,8 @@ def _expected_kpi_lines(serving: Path) -> list[str]:
             "select strftime(month, '%Y-%m'), lead_conversion_rate from marts.metrics_monthly"
             " order by month desc limit 1 offset 6"
         ).fetchone()
-    month, mrr, arr, active, nrr, nrr_12m, bookings, dso, reps, pipeline = row
+    month, mrr, arr, active, nrr, nrr_12m, bookings, dso, reps, pipeline = row[:10]
+    csat, margin, margin_rate = row[10:]
 
     def pct(value):
         return "n/a" if value is None else f"{value * 100:.1f}%"
@@ -101,6 +103,9 @@ def _expected_kpi_lines(serving: Path) -> list[str]:
         f"DSO (days) {'n/a' if dso is None else f'{dso:.1f}'}",
         f"Forecast accuracy (reps) {pct(reps)}",
         f"Forecast accuracy (pipeline) {pct(pipeline)}",
+        f"CSAT (scores 4-5) {pct(csat)}",
+        f"Gross margin {'n/a' if margin is None else f'${margin:,.2f}'}",
+        f"Gross margin rate {pct(margin_rate)}",
         f"Lead conversion ({cohort} leads) {pct(leads)}",
     ]
 

@@ -5,6 +5,7 @@ and the bad-row manifest. Nothing here reads the generator's internals."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -15,6 +16,14 @@ import pyarrow.parquet as pq
 from foundation.contract import entity
 
 EXT = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}
+
+
+def csv_digests(root: Path) -> dict[str, str]:
+    """SHA-256 of every CSV file of a landing folder, by path relative to it."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*.csv"))
+    }
 
 
 def entity_files(root: Path, name: str) -> list[Path]:

@@ -30,9 +30,9 @@ from tests.generator.landing import (
 
 TX = ("accounts", "quotes", "quote_lines", "invoices", "invoice_lines", "payments")
 SALES = ("leads", "activities")  # optional entities with versions, made with the accounts
-VERSIONED = (*TX, *SALES)
-# Entities that get bad rows, and the reasons the optional sales entities must carry.
-WITH_BAD_ROWS = (*VERSIONED, "forecast_submissions")
+VERSIONED = (*TX, *SALES, "csat_responses")
+# Entities that get bad rows, and the reasons the optional entities must carry.
+WITH_BAD_ROWS = (*VERSIONED, "forecast_submissions", "product_usage")
 SALES_REASONS = {
     "leads": {
         "missing_required",
@@ -44,6 +44,8 @@ SALES_REASONS = {
     },
     "activities": {"missing_required", "unparseable", "unknown_enum", "orphan_reference"},
     "forecast_submissions": {"missing_required", "out_of_range"},
+    "csat_responses": {"missing_required", "unparseable", "out_of_range", "orphan_reference"},
+    "product_usage": {"missing_required", "out_of_range", "orphan_reference"},
 }
 UNPARSEABLE_TEXT = "31/02/2024 25:61"
 
@@ -388,6 +390,7 @@ def test_unresolved_rows_are_exactly_the_manifest_flagged_rows(bad):
             """,
                 [[k for e, k in invalid_keys if e == name]],
             )
+        _usage_and_products(con, bad, [k for e, k in invalid_keys if e == "product_usage"])
         fx = scan(bad, "fx_rates", "csv")
         found = set(
             con.execute(
@@ -412,6 +415,12 @@ def test_unresolved_rows_are_exactly_the_manifest_flagged_rows(bad):
                     where account_id not in (select account_id from accounts)
                         or lead_id not in (select lead_id from leads)
                         or quote_id not in (select quote_id from quotes)
+                    union all select 'csat_responses', response_id from csat_responses
+                    where account_id not in (select account_id from accounts)
+                    union all select 'product_usage', concat_ws('|', account_id, product_id, month)
+                    from product_usage
+                    where account_id not in (select account_id from accounts)
+                        or product_id not in (select product_id from products)
                 ),
                 dated as (
                     select 'invoices' as e, invoice_id as k, currency,
@@ -447,6 +456,21 @@ def test_unresolved_rows_are_exactly_the_manifest_flagged_rows(bad):
         con.close()
     assert {reason for _, _, reason in expected} == set(REASON_CODES[5:])
     assert found == expected
+
+
+def _usage_and_products(con: duckdb.DuckDBPyConnection, root: Path, invalid: list[str]) -> None:
+    """`product_usage` (a reference entity: every row, the invalid ones left out) and the
+    current `products`, for the unresolved-row checks."""
+    con.register("text_product_usage", _text_table(root, "product_usage"))
+    con.execute(
+        f"""
+        create temp table product_usage as
+        select * from {_typed_select("product_usage", "text_product_usage")}
+        where concat_ws('|', account_id, product_id, month) not in (select unnest(?::varchar[]))
+        """,
+        [invalid],
+    )
+    con.execute(f"create temp table products as select * from {latest(root, 'products')}")
 
 
 def _text_table(root: Path, name: str) -> pa.Table:

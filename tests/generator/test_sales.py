@@ -10,15 +10,13 @@ generator's code.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from generator import DEFAULTS, Params, generate
-from tests.generator.landing import latest, scan
+from tests.generator.landing import csv_digests, latest, scan
 
 SALES = ("leads", "activities", "forecast_submissions")
 RUN_END = f"date '{DEFAULTS.start}-01' + to_months({DEFAULTS.months})"  # first day after
@@ -434,19 +432,12 @@ def test_resubmissions_come_before_and_after_the_month_starts(con):
 # ---------------------------------------------------------------------------------------
 # separate random streams
 # ---------------------------------------------------------------------------------------
-def _digests(root: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*.csv"))
-    }
-
-
 def test_the_sales_entities_never_move_the_other_entities(tmp_path):
     # the sales entities draw from streams of their own: other sales knobs change
     # them, and not one byte of any other entity
     run = dict(accounts=300, start="2024-01", months=12, seed=9, progress=False)
     other = Params(unconverted_leads_per_account=(1.0, 2.0, 1.0, 2.0), deal_activities_mean=3.0)
-    first = _digests(generate(tmp_path / "a", **run).out)
-    second = _digests(generate(tmp_path / "b", **run, params=other).out)
+    first = csv_digests(generate(tmp_path / "a", **run).out)
+    second = csv_digests(generate(tmp_path / "b", **run, params=other).out)
     changed = {path.split("/")[0] for path in first if first[path] != second.get(path)}
     assert changed == {"leads", "activities"}, changed

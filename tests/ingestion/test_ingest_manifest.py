@@ -91,9 +91,10 @@ def test_generator_bad_rows_manifest_reconciles(tmp_path: Path, fmt: str) -> Non
             }
             assert loaded == set(range(1, rows_in_file + 1)) - bad_rows_of[file_name], file_name
         for m in flagged:
-            key = ENTITY_BY_NAME[m["entity"]].key
+            key = ENTITY_BY_NAME[m["entity"]].key  # a composite key as the manifest joins it
+            joined = " || '|' || ".join(f"cast({column} as varchar)" for column in key)
             found = con.execute(
-                f"select {key[0]} from raw.{m['entity']} where _file_name = ? and _row_number = ?",
+                f"select {joined} from raw.{m['entity']} where _file_name = ? and _row_number = ?",
                 [m["file"], int(m["row_number"])],
             ).fetchall()
             assert found == [(m["key"],)], m

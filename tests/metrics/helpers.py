@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -17,6 +19,7 @@ from tests.metrics import metrics_company as co
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))
+MF = Path(sys.executable).with_name("mf")
 TOLERANCE = 1e-6
 
 
@@ -87,3 +90,27 @@ def assert_rows(got: dict[tuple, tuple], expected: dict[tuple, tuple]) -> None:
         if not all(close(g, e) for g, e in zip(got[key], exp, strict=True))
     ]
     assert not mismatches, "\n".join(mismatches)
+
+
+def mf_query(warehouse: Path, tmp_path: Path, metrics: str, group_by: str) -> list[dict]:
+    """`mf query` on a copy of the project (MetricFlow writes into the project's target)."""
+    project = tmp_path / "project"
+    if not project.exists():
+        project.mkdir()
+        for name in ("dbt_project.yml", "profiles.yml"):
+            shutil.copy(ROOT / name, project / name)
+        shutil.copytree(ROOT / "dbt_project", project / "dbt_project")
+    env = {**dbt_env(warehouse), "DBT_PROFILES_DIR": str(project)}
+    parsed = subprocess.run(
+        [DBT, "parse", "--vars", f"{{as_of: '{co.AS_OF}'}}"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert parsed.returncode == 0, parsed.stdout[-4000:]
+    out = tmp_path / f"{group_by}.csv"
+    result = subprocess.run(
+        [str(MF), "query", "--metrics", metrics, "--group-by", group_by, "--csv", str(out)],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0 and out.exists(), result.stdout[-4000:] + result.stderr
+    with out.open() as handle:
+        return list(csv.DictReader(handle))

@@ -773,14 +773,38 @@ EARLIER_VERSIONS: dict[str, list[dict[str, object]]] = {
 }
 
 
-def write_landing(landing: Path) -> Path:
+def write_landing(landing: Path, customer_success: bool = True) -> Path:
     """Write the company as contract CSV files, one folder per entity (the optional
-    sales entities of leads_company.py and forecasts_company.py included)."""
-    from tests.metrics import forecasts_company, leads_company
+    sales entities of leads_company.py and forecasts_company.py included, and with
+    `customer_success` the CSAT responses, usage rows and unit costs of cs_company.py;
+    without it the products file has no unit_cost column, as a landing that predates it)."""
+    from tests.metrics import cs_company, forecasts_company, leads_company
 
     entities = {**LANDING, **leads_company.LANDING, **forecasts_company.LANDING}
+    # the invoice lines' quantities (the margin's input; no other number reads them)
+    entities["invoice_lines"] = [
+        {**row, "quantity": cs_company.LINE_QUANTITIES.get(str(row["invoice_line_id"]))}
+        for row in entities["invoice_lines"]
+    ]
+    if customer_success:
+        entities.update(cs_company.LANDING)
+        entities["products"] = [
+            {
+                **row,
+                "unit_cost": cs_company.UNIT_COSTS.get(str(row["product_id"])),
+                "currency": cs_company.PRODUCT_CURRENCIES.get(
+                    str(row["product_id"]), row["currency"]
+                ),
+            }
+            for row in entities["products"]
+        ]
     for name, rows in entities.items():
         ent = entity(name)
+        columns = [
+            col
+            for col in ent.column_names
+            if customer_success or (name, col) != ("products", "unit_cost")
+        ]
         folder = landing / name
         folder.mkdir(parents=True, exist_ok=True)
         batches = [("2025-07-10.csv", rows)]
@@ -788,10 +812,10 @@ def write_landing(landing: Path) -> Path:
             batches.insert(0, ("2025-02-25.csv", EARLIER_VERSIONS[name]))
         for file_name, batch in batches:
             with (folder / file_name).open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.DictWriter(handle, fieldnames=list(ent.column_names))
+                writer = csv.DictWriter(handle, fieldnames=columns)
                 writer.writeheader()
                 for row in batch:
-                    full = {col: row.get(col) for col in ent.column_names}
+                    full = {col: row.get(col) for col in columns}
                     if "updated_at" in full and full["updated_at"] is None:
                         full["updated_at"] = U
                     if "is_deleted" in full and full["is_deleted"] is None:

@@ -10,10 +10,7 @@ shows the lead and activity numbers null, not 0, and every other number unchange
 
 from __future__ import annotations
 
-import csv
 import shutil
-import subprocess
-import sys
 from fractions import Fraction as F
 from pathlib import Path
 
@@ -26,19 +23,17 @@ from ingestion.loader import load_landing
 from tests.metrics import leads_company as lc
 from tests.metrics import metrics_company as co
 from tests.metrics.helpers import (
-    DBT,
-    ROOT,
+    MF,
     as_iso,
     assert_rows,
     close,
-    dbt_env,
+    mf_query,
     query,
     run_dbt,
     show,
 )
 
 LEAD_SUITES = ["marts.fct_leads", "marts.fct_activities", "marts.lead_funnel_monthly"]
-MF = Path(sys.executable).with_name("mf")
 
 
 def test_metrics_monthly_lead_and_activity_columns(warehouse: Path) -> None:
@@ -131,30 +126,6 @@ def test_the_lead_suites_pass_on_the_company(warehouse: Path, tmp_path: Path) ->
     ]
 
 
-def _mf_query(warehouse: Path, tmp_path: Path, metrics: str, group_by: str) -> list[dict]:
-    """`mf query` on a copy of the project (MetricFlow writes into the project's target)."""
-    project = tmp_path / "project"
-    if not project.exists():
-        project.mkdir()
-        for name in ("dbt_project.yml", "profiles.yml"):
-            shutil.copy(ROOT / name, project / name)
-        shutil.copytree(ROOT / "dbt_project", project / "dbt_project")
-    env = {**dbt_env(warehouse), "DBT_PROFILES_DIR": str(project)}
-    parsed = subprocess.run(
-        [DBT, "parse", "--vars", f"{{as_of: '{co.AS_OF}'}}"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert parsed.returncode == 0, parsed.stdout[-4000:]
-    out = tmp_path / f"{group_by}.csv"
-    result = subprocess.run(
-        [str(MF), "query", "--metrics", metrics, "--group-by", group_by, "--csv", str(out)],
-        cwd=project, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0 and out.exists(), result.stdout[-4000:] + result.stderr
-    with out.open() as handle:
-        return list(csv.DictReader(handle))
-
-
 @pytest.mark.skipif(not MF.exists(), reason="dbt-metricflow is not installed in this venv")
 def test_metricflow_answers_lead_conversion(warehouse: Path, tmp_path: Path) -> None:
     """Leads created and the lead conversion rate from the semantic layer, by month and by
@@ -162,7 +133,7 @@ def test_metricflow_answers_lead_conversion(warehouse: Path, tmp_path: Path) -> 
     metrics = "leads_created,lead_conversion_rate,lead_qualification_rate"
     by_month = {
         r["metric_time__month"][:10]: r
-        for r in _mf_query(warehouse, tmp_path, metrics, "metric_time__month")
+        for r in mf_query(warehouse, tmp_path, metrics, "metric_time__month")
     }
     assert sorted(by_month) == co.MONTHS
     for month, expected in lc.EXPECTED_LEAD_METRICS.items():
@@ -171,7 +142,7 @@ def test_metricflow_answers_lead_conversion(warehouse: Path, tmp_path: Path) -> 
             assert close(value, expected[metric]), (month, metric, value, expected[metric])
     by_channel = {
         r["lead_cohort__source_channel"]: r
-        for r in _mf_query(warehouse, tmp_path, metrics, "lead_cohort__source_channel")
+        for r in mf_query(warehouse, tmp_path, metrics, "lead_cohort__source_channel")
     }
     # over January to June: inbound L1 L3 L6 L10 = 4 created, 3 qualified, 1 paying (L1);
     # outbound L4 L8 L14 = 3, 3, 1 (L8); partner L2 L9 = 2, 2, 2; paid_search L7 = 1, 0, 0;

@@ -58,11 +58,12 @@ def test_blocking_is_per_expectation_and_publishing_reads_it_from_the_audit(
         "marts.fct_invoices",
         "marts.fct_quote_lines",
     ]
-    # one audit row per expectation: 9 suites (8 facts, lead_funnel_monthly) x 3
+    # one audit row per expectation: 12 suites (10 facts, lead_funnel_monthly,
+    # account_360) x 3, product_margin_monthly's and model_evaluation's 2
     assert query(
         wh,
         f"select count(*), count(distinct table_name) from {AUDIT_TABLE} where run_id = 'audit-1'",
-    ) == [(27, 9)]
+    ) == [(40, 14)]
     failing = query(
         wh,
         "select table_name, expectation, severity, unexpected_count, observed_value, "
@@ -287,19 +288,24 @@ def test_as_metadata_is_plain(settings: Settings) -> None:
 
 def test_list_suites_and_unknown_names(settings: Settings) -> None:
     assert [tuple(s) for s in list_suites("marts")] == [
+        ("marts.account_360", "marts", "account_360", "error"),
         ("marts.fct_activities", "marts", "fct_activities", "error"),
+        ("marts.fct_csat_responses", "marts", "fct_csat_responses", "error"),
         ("marts.fct_forecast_submissions", "marts", "fct_forecast_submissions", "error"),
         ("marts.fct_invoice_lines", "marts", "fct_invoice_lines", "error"),
         ("marts.fct_invoices", "marts", "fct_invoices", "error"),
         ("marts.fct_leads", "marts", "fct_leads", "error"),
         ("marts.fct_payments", "marts", "fct_payments", "error"),
+        ("marts.fct_product_usage", "marts", "fct_product_usage", "error"),
         ("marts.fct_quote_lines", "marts", "fct_quote_lines", "error"),
         ("marts.fct_quotes", "marts", "fct_quotes", "error"),
         ("marts.lead_funnel_monthly", "marts", "lead_funnel_monthly", "error"),
+        ("marts.model_evaluation", "marts", "model_evaluation", "error"),
+        ("marts.product_margin_monthly", "marts", "product_margin_monthly", "error"),
     ]
-    # one raw and one staging suite per contract entity (13 with leads, activities and
-    # forecast_submissions)
-    assert len(list_suites("raw")) == 13 and len(list_suites("staging")) == 13
+    # one raw and one staging suite per contract entity (15 with leads, activities,
+    # forecast_submissions, csat_responses and product_usage)
+    assert len(list_suites("raw")) == 15 and len(list_suites("staging")) == 15
     with pytest.raises(ValueError, match="unknown layer"):
         list_suites("gold")
     with pytest.raises(ValueError, match="unknown GX suite"):

@@ -26,8 +26,11 @@ FACT_ENTITIES = [
     "payments",
     "leads",
     "activities",
+    "csat_responses",
 ]
-METRIC_MARTS = ["lead_funnel_monthly"]
+# facts of a composite key: int_records_excluded names a row by its key columns joined by '|'
+COMPOSITE_FACT_ENTITIES = ["product_usage"]
+METRIC_MARTS = ["account_360", "lead_funnel_monthly", "model_evaluation", "product_margin_monthly"]
 # facts of entities that reference nothing: no row is excluded, the whole key is compared
 UNEXCLUDED_FACT_ENTITIES = ["forecast_submissions"]
 
@@ -80,11 +83,14 @@ def test_one_suite_per_entity_and_layer_and_per_fact() -> None:
             for e in ENTITIES
         ),
         *sorted(
-            [(f"marts.fct_{name}", "error") for name in FACT_ENTITIES + UNEXCLUDED_FACT_ENTITIES]
+            [
+                (f"marts.fct_{name}", "error")
+                for name in FACT_ENTITIES + COMPOSITE_FACT_ENTITIES + UNEXCLUDED_FACT_ENTITIES
+            ]
             + [(f"marts.{name}", "error") for name in METRIC_MARTS]
         ),
     ]
-    facts = len(FACT_ENTITIES) + len(UNEXCLUDED_FACT_ENTITIES)
+    facts = len(FACT_ENTITIES) + len(COMPOSITE_FACT_ENTITIES) + len(UNEXCLUDED_FACT_ENTITIES)
     assert len(all_suites()) == 2 * len(ENTITIES) + facts + len(METRIC_MARTS)
 
 
@@ -191,6 +197,40 @@ def test_mart_suites_reconcile_facts_with_staging_and_exclusions() -> None:
         assert suite_reads(suite) == ["intermediate.int_records_excluded", f"staging.stg_{name}"]
 
 
+def test_the_product_usage_fact_reconciles_on_its_composite_key() -> None:
+    """Staging and the fact are compared on (account_id, product_id, month); a row is
+    excluded when int_records_excluded names it account_id|product_id|month."""
+    suite = "marts.fct_product_usage"
+    key = "(account_id, product_id, month)"
+    assert _checks(suite) == [
+        (
+            ROWS,
+            f"every {key} of stg_product_usage is in fct_product_usage or in "
+            "int_records_excluded (nothing lost)",
+            "critical",
+        ),
+        (
+            ROWS,
+            f"every {key} of fct_product_usage is in stg_product_usage and not in "
+            "int_records_excluded (nothing invented)",
+            "critical",
+        ),
+        _row_count(suite),
+    ]
+    assert suite_reads(suite) == [
+        "intermediate.int_records_excluded",
+        "staging.stg_product_usage",
+    ]
+    lost, invented = [
+        e["kwargs"]["unexpected_rows_query"] for e in _suite(suite)["expectations"][:2]
+    ]
+    for alias, query in (("staged", lost), ("fact_keys", invented)):
+        assert (
+            f"excluded.record_key = cast({alias}.account_id as varchar) || '|' || "
+            f"cast({alias}.product_id as varchar) || '|' || cast({alias}.month as varchar)"
+        ) in query
+
+
 def test_the_forecast_submissions_fact_reconciles_on_its_whole_key() -> None:
     """No exclusions (the entity references nothing): staging and the fact hold the same
     (owner_rep_id, forecast_month, submitted_at) keys; int_records_excluded is not read."""
@@ -261,4 +301,25 @@ def test_the_lead_funnel_suite_reconciles_it_with_staging() -> None:
         "intermediate.int_records_excluded",
         "marts.fct_mrr",
         "staging.stg_leads",
+    ]
+
+
+def test_the_product_margin_suite_reconciles_it_with_the_invoice_lines() -> None:
+    suite = "marts.product_margin_monthly"
+    assert _checks(suite) == [
+        (
+            ROWS,
+            "costed_lines and revenue_usd of each month and family of product_margin_monthly "
+            "equal those of the costed lines of fct_invoice_lines (billable, amount > 0, a "
+            "quantity, a dim_product with a unit_cost and an FX rate of its currency) issued "
+            "in a month of int_metric_months_spined",
+            "critical",
+        ),
+        _row_count(suite),
+    ]
+    assert suite_reads(suite) == [
+        "intermediate.int_fx_rates_ranged",
+        "intermediate.int_metric_months_spined",
+        "marts.dim_product",
+        "marts.fct_invoice_lines",
     ]

@@ -90,7 +90,7 @@ def test_staging_tests_follow_the_registry_exactly():
                     "to": "ref('stg_invoices')",
                     "field": "invoice_id",
                     "entity": "payments",
-                    "key_column": "payment_id",
+                    "key_columns": ["payment_id"],
                 }
             }
         },

@@ -5,31 +5,21 @@
     raw table holds at least one row: any version of any row a loader ever
     wrote, deleted versions included (a lead deleted later was still seen),
     quarantined rows not (they never reach raw). Grain: one row per optional
-    entity whose metrics follow that rule (leads, activities); add an entity
-    to the list when its metrics need it.
+    entity whose metrics follow that rule (leads, activities, csat_responses,
+    product_usage); add an entity to the list when its metrics need it.
 #}
+{%- set entities = ['leads', 'activities', 'csat_responses', 'product_usage'] %}
+
 with
 
-leads_counted as (
-    select count(*) as raw_row_count
-    from {{ source('raw', 'leads') }}
-),
-
-activities_counted as (
-    select count(*) as raw_row_count
-    from {{ source('raw', 'activities') }}
-),
-
 unioned as (
-    select
-        'leads' as entity,
-        raw_row_count
-    from leads_counted
-    union all
-    select
-        'activities' as entity,
-        raw_row_count
-    from activities_counted
+    {%- for entity in entities %}
+        select
+            '{{ entity }}' as entity,
+            count(*) as raw_row_count
+        from {{ source('raw', entity) }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 final as (

@@ -24,6 +24,7 @@ renamed as (
         cast(billing_interval_months as {{ dbt.type_bigint() }})
             as billing_interval_months,
         cast(list_price as decimal(18, 4)) as list_price,
+        cast(unit_cost as decimal(18, 4)) as unit_cost,
         cast(is_active as {{ dbt.type_boolean() }}) as is_active,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         _file_name,

@@ -1,9 +1,11 @@
-"""Quality domain: each Great Expectations suite is an asset check on its table."""
+"""Quality domain: each Great Expectations suite is an asset check on its table; the
+churn model's evaluation is a check with its numbers as metadata."""
 
 import dagster as dg
 
 from expectations.runner import list_suites, validate
 from foundation.checks import can_block
+from orchestration.defs.quality.churn_model import churn_model_evaluation
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 
 LAYERS = ("raw", "staging", "marts")
@@ -61,6 +63,9 @@ def build_layer_checks(layer: str) -> dg.AssetChecksDefinition:
     return _layer_checks
 
 
-quality_checks: list[dg.AssetChecksDefinition] = [build_layer_checks(layer) for layer in LAYERS]
+quality_checks: list[dg.AssetChecksDefinition] = [
+    *(build_layer_checks(layer) for layer in LAYERS),
+    churn_model_evaluation,
+]
 
 __all__ = ["quality_checks"]

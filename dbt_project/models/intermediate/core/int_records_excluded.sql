@@ -7,7 +7,10 @@
     activities). One row per entity and record_key; is_flagged is false for
     rows excluded only through a parent, and excluded_by names that parent
     ('<entity> <key>'; an activity whose quote and lead are both excluded
-    names both, joined by '; '). The rows come from the
+    names both, joined by '; '). CSAT responses and product usage have no
+    parent that can be excluded (accounts and products never are): they are
+    here only when flagged; a usage row's record_key is
+    account_id|product_id|month (record_key macro). The rows come from the
     int_*_converted_to_usd tables and int_activities_dated (one row per
     staged row), not from the staging views, so raw is not deduplicated once
     more.

@@ -4,16 +4,19 @@
     The current set of unresolved or inconsistent rows (docs/landing-contract.md,
     bad rows of the second kind): one row per entity, record_key and reason, with a
     readable detail. Reasons: orphan_reference, missing_fx_rate,
-    currency_mismatch, account_mismatch, total_mismatch. Leads and activities
-    are flagged only for references not (yet) in staging: a lead converted
-    into an account that has not landed, an activity on an unknown account,
-    lead or quote. Recomputed from the
+    currency_mismatch, account_mismatch, total_mismatch. Leads, activities,
+    CSAT responses and product usage are flagged only for references not (yet)
+    in staging: a lead converted into an account that has not landed, an
+    activity on an unknown account, lead or quote, a response of an unknown
+    account, usage of an unknown account or product (its record_key is
+    account_id|product_id|month, see the record_key macro). Recomputed from the
     current staging data on every run, so a flag disappears as soon as later
     data resolves it; audit.flagged_history keeps when each was first seen.
     Lines are read from the int_*_converted_to_usd tables (one row per staged
-    line, left joins), leads and activities from int_leads_classified and
-    int_activities_dated, not from the staging views, so the latest versions
-    of raw are not deduplicated once more.
+    line, left joins), leads, activities, responses and usage from
+    int_leads_classified, int_activities_dated, int_csat_responses_dated and
+    int_product_usage_keyed, not from the staging views, so the latest
+    versions of raw are not deduplicated once more.
 #}
 with
 
@@ -91,6 +94,21 @@ activities as (
         lead_id,
         quote_id
     from {{ ref('int_activities_dated') }}
+),
+
+csat_responses as (
+    select
+        response_id,
+        account_id
+    from {{ ref('int_csat_responses_dated') }}
+),
+
+product_usage as (
+    select
+        account_id,
+        product_id,
+        month  -- noqa: RF04
+    from {{ ref('int_product_usage_keyed') }}
 ),
 
 quotes_without_account as (
@@ -235,6 +253,27 @@ activities_without_quote as (
     ) }}
 ),
 
+csat_responses_without_account as (
+    {{ orphan_flags(
+        'csat_responses', 'csat_responses', 'response_id',
+        'account_id', 'accounts', 'account_id',
+    ) }}
+),
+
+product_usage_without_account as (
+    {{ orphan_flags(
+        'product_usage', 'product_usage', ['account_id', 'product_id', 'month'],
+        'account_id', 'accounts', 'account_id',
+    ) }}
+),
+
+product_usage_without_product as (
+    {{ orphan_flags(
+        'product_usage', 'product_usage', ['account_id', 'product_id', 'month'],
+        'product_id', 'products', 'product_id',
+    ) }}
+),
+
 unioned as (
     {%- set ctes = [
         'quotes_without_account',
@@ -256,6 +295,9 @@ unioned as (
         'activities_without_account',
         'activities_without_lead',
         'activities_without_quote',
+        'csat_responses_without_account',
+        'product_usage_without_account',
+        'product_usage_without_product',
     ] %}
     {% for cte in ctes %}
         select

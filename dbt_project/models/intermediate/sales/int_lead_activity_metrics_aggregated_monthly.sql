@@ -18,14 +18,7 @@ months as (
 ),
 
 entities_landed as (
-    select
-        coalesce(
-            max(case when entity = 'leads' and has_landed then 1 else 0 end), 0
-        ) = 1 as has_leads,
-        coalesce(
-            max(case when entity = 'activities' and has_landed then 1 else 0 end), 0
-        ) = 1 as has_activities
-    from {{ ref('stg_optional_entities__landed') }}
+    {{ optional_entities_landed(['leads', 'activities']) }}
 ),
 
 cohorts as (

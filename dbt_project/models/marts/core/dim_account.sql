@@ -4,7 +4,8 @@
     earlier of created_at and its updated_at, later versions from their
     updated_at; valid_to is the next version's updated_at (null for the
     current version). A deleted version closes the previous one and adds no
-    row, so a deleted account has no current row.
+    row, so a deleted account has no current row. No e-mail: the billing
+    contact's address is personal data and stays in staging.
 #}
 with
 
@@ -31,7 +32,6 @@ final as (
         {{ surrogate_key(['account_id', 'updated_at']) }} as account_key,
         account_id,
         account_name,
-        email,
         industry,
         segment,
         country,

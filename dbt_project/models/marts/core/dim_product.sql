@@ -17,6 +17,7 @@ final as (
         currency,
         billing_interval_months,
         list_price,
+        unit_cost,
         is_active,
         updated_at
     from products

@@ -4,8 +4,9 @@
     USD as double at full precision (round to cents only when shown); rates
     are shares (1 = 100 %), null when their denominator is 0 or null.
     Contraction and churned MRR are negative amounts, as in the movement
-    table. The lead and activity numbers (optional entities) are null while
-    their entity has never landed, and 0 in an empty month once it has.
+    table. The lead, activity, CSAT and usage numbers (optional entities) are
+    null while their entity has never landed, and 0 in an empty month once it
+    has. Gross margin is null in a month without a costed invoice line.
 #}
 with
 
@@ -41,6 +42,27 @@ quote_metrics as (
 
 lead_activity_metrics as (
     select * from {{ ref('int_lead_activity_metrics_aggregated_monthly') }}
+),
+
+customer_success_metrics as (
+    select * from {{ ref('int_customer_success_metrics_aggregated_monthly') }}
+),
+
+product_margins as (
+    select
+        month,
+        revenue_usd,
+        cost_usd
+    from {{ ref('int_product_margin_aggregated_monthly') }}
+),
+
+margins_summed as (
+    select
+        month,
+        sum(revenue_usd) as margin_revenue_usd,
+        sum(cost_usd) as margin_cost_usd
+    from product_margins
+    group by month
 ),
 
 final as (
@@ -132,6 +154,23 @@ final as (
             lead_activity_metrics.activities_on_won_deals as {{ dbt.type_bigint() }}
         ) as activities_on_won_deals,
         lead_activity_metrics.activities_per_won_deal,
+        customer_success_metrics.csat_responses,
+        customer_success_metrics.csat_satisfied_responses,
+        customer_success_metrics.csat_score_total,
+        customer_success_metrics.csat,
+        customer_success_metrics.avg_csat_score,
+        customer_success_metrics.adoption_new_users,
+        customer_success_metrics.adoption_active_users,
+        customer_success_metrics.user_adoption_rate,
+        customer_success_metrics.utilization_active_users,
+        customer_success_metrics.utilization_licensed_seats,
+        customer_success_metrics.seat_utilization,
+        margins_summed.margin_revenue_usd,
+        margins_summed.margin_cost_usd,
+        margins_summed.margin_revenue_usd
+        - margins_summed.margin_cost_usd as gross_margin,
+        (margins_summed.margin_revenue_usd - margins_summed.margin_cost_usd)
+        / nullif(margins_summed.margin_revenue_usd, 0) as gross_margin_rate,
         months.days_in_month,
         months.is_as_of_month,
         months.month_end,
@@ -149,6 +188,10 @@ final as (
         on months.month = quote_metrics.month
     left join lead_activity_metrics
         on months.month = lead_activity_metrics.month
+    left join customer_success_metrics
+        on months.month = customer_success_metrics.month
+    left join margins_summed
+        on months.month = margins_summed.month
 )
 
 select * from final
