@@ -72,6 +72,11 @@ class Settings:
         """GX Data Docs (HTML) of the latest validation."""
         return self.warehouse_dir / "data_docs"
 
+    @property
+    def report_dir(self) -> Path:
+        """The revenue report (index.html) drawn from the serving marts."""
+        return self.warehouse_dir / "report"
+
     def duckdb_config(self) -> dict[str, int | str]:
         """The DuckDB connection config these settings ask for."""
         return {"threads": self.threads, "memory_limit": self.memory_limit}
