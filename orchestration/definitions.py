@@ -1,7 +1,7 @@
 """The one Definitions of the RevOps warehouse, built from the domains in defs/.
 
 ingestion (raw assets, landing sensor) -> transform (dbt assets; dbt tests as
-checks) -> quality (GX suites as checks) -> publish (serving database).
+checks) -> quality (GX suites as checks) -> publish (serving database, then the report).
 Start the UI with `make dev` (or `dagster dev` from the repo root).
 """
 
@@ -11,7 +11,7 @@ import dagster as dg
 
 from orchestration.defs.ingestion import new_landing_files_sensor, raw_assets
 from orchestration.defs.progress import step_progress_logger
-from orchestration.defs.publish import published_marts
+from orchestration.defs.publish import published_marts, report
 from orchestration.defs.quality import quality_checks
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.runs import record_step_failure
@@ -49,7 +49,7 @@ daily_schedule = dg.ScheduleDefinition(
 )
 
 defs = dg.Definitions(
-    assets=[*raw_assets, revops_dbt_models, published_marts],
+    assets=[*raw_assets, revops_dbt_models, published_marts, report],
     asset_checks=quality_checks,
     jobs=[pipeline_job, ingest_job, dbt_job],
     schedules=[daily_schedule],

@@ -140,6 +140,7 @@ def _outputs(settings: Settings) -> dict[str, Path]:
         "Serving database (for BI)": settings.serving,
         "Parquet marts": settings.parquet_dir,
         "Data quality docs": settings.data_docs_dir / "index.html",
+        "Revenue report": settings.report_dir / "index.html",
     }
 
 
@@ -152,6 +153,37 @@ def kpis(warehouse: WarehouseOpt = None) -> None:
     if not settings.serving.exists():
         raise fail(f"{settings.serving} does not exist yet: run `revops run` first")
     render_kpis(read_latest_kpis(settings.serving), _outputs(settings), out)
+
+
+@app.command()
+def report(
+    warehouse: WarehouseOpt = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder to write index.html to [default: report/ beside the warehouse]",
+            show_default=False,
+        ),
+    ] = None,
+    open_report: Annotated[
+        bool, typer.Option("--open", help="Open the report in the default web browser")
+    ] = False,
+) -> None:
+    """Write the revenue report (one self-contained HTML page of charts) from the
+    published serving database; `revops run` writes it too."""
+    import webbrowser
+
+    from serving.report import write_report
+
+    settings = Settings.from_env(warehouse=warehouse)
+    if not settings.serving.exists():
+        raise fail(f"{settings.serving} does not exist yet: run `revops run` first")
+    result = write_report(settings, out_dir=out_dir)
+    err.print(f"wrote {result.bytes / 1e6:.1f} MB in {result.seconds:.1f}s", markup=False)
+    out.print(str(result.path), markup=False, highlight=False)
+    if open_report:
+        webbrowser.open(result.path.resolve().as_uri())
 
 
 def _fingerprint(landing: Path) -> str:
@@ -182,6 +214,10 @@ def demo(
     else:
         _run(settings, None, False)
         stamp.write_text(fingerprint)
+    if not (settings.report_dir / "index.html").exists():  # a warehouse older than the report
+        from serving.report import write_report
+
+        write_report(settings)
     kpis(warehouse=settings.warehouse)
 
 

@@ -80,7 +80,7 @@ def render_report(serving: Path, settings: Settings) -> tuple[str, dict[str, int
     """The page's text and each chart's marks, from the serving database."""
     marts = read_marts(serving, settings)
     charts = build_charts(marts)
-    as_of = marts.metrics["as_of_date"].iloc[-1]
+    as_of = str(marts.metrics["as_of_date"].iloc[-1])[:10]
     title = f"RevOps report, {marts.latest_month}"
     subtitle = f"From {serving.name}, as of {as_of}; every number is a serving mart's."
     page = render_page(title, subtitle, build_tiles(marts), charts)

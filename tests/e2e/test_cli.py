@@ -15,7 +15,7 @@ import pytest
 from foundation.settings import PROJECT_ROOT
 
 REVOPS = [sys.executable, "-m", "revops.cli"]
-COMMANDS = ["generate", "run", "demo", "kpis", "contract-sync"]
+COMMANDS = ["generate", "run", "demo", "kpis", "report", "contract-sync"]
 
 
 def revops(*args: str, env: dict[str, str] | None = None, cwd: Path = PROJECT_ROOT):

@@ -65,6 +65,13 @@ def test_publish_waits_for_every_mart(defs):
         assert f"marts/{mart}" in parents
 
 
+def test_the_report_follows_the_serving_marts(defs):
+    graph = defs.resolve_asset_graph()
+    report = graph.get(dg.AssetKey(["serving", "report"]))
+    assert {key.to_user_string() for key in report.parent_keys} == {"serving/marts"}
+    assert report.group_name == "publish"
+
+
 def test_jobs_schedule_and_sensor(defs):
     for name in ("revops_pipeline", "ingest_only", "dbt_only"):
         job = defs.get_job_def(name)

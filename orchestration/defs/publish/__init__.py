@@ -1,10 +1,12 @@
-"""Publish domain: the serving database and Parquet copies for BI readers."""
+"""Publish domain: the serving database and Parquet copies for BI readers, and the
+revenue report drawn from them."""
 
 import dagster as dg
 
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 from orchestration.defs.transform import revops_dbt_models
 from serving.publish import publish
+from serving.report import write_report
 
 MART_KEYS = sorted(
     (key for key in revops_dbt_models.keys if key.path[0] == "marts"),
@@ -28,4 +30,17 @@ def published_marts(
     return dg.MaterializeResult(metadata=result.as_metadata())
 
 
-__all__ = ["published_marts"]
+@dg.asset(
+    key=["serving", "report"],
+    deps=[published_marts],
+    group_name="publish",
+    kinds={"plotly", "html"},
+    description="report/index.html: KPI tiles and charts of the serving marts in one "
+    "self-contained page (no network needed), swapped in atomically.",
+)
+def report(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    result = write_report(warehouse.settings())
+    return dg.MaterializeResult(metadata=result.as_metadata())
+
+
+__all__ = ["published_marts", "report"]
