@@ -181,7 +181,7 @@ def report(
         raise fail(f"{settings.serving} does not exist yet: run `revops run` first")
     result = write_report(settings, out_dir=out_dir)
     err.print(f"wrote {result.bytes / 1e6:.1f} MB in {result.seconds:.1f}s", markup=False)
-    out.print(str(result.path), markup=False, highlight=False)
+    out.print(str(result.path), markup=False, highlight=False, soft_wrap=True)
     if open_report:
         webbrowser.open(result.path.resolve().as_uri())
 
