@@ -2,7 +2,8 @@
 newest results per suite (`audit.validation_results` keeps the full history).
 
 Rendering costs: only this call's results, and the pages of suites whose JSON is
-newer than their page, are rendered; then the index.
+newer than their page, are rendered; then the index. The pages then load their
+CSS and JavaScript from local copies, not CDNs (`data_docs_offline`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 )
 
 from expectations.context import RESULTS_DIRNAME
+from expectations.data_docs_offline import make_offline
 from expectations.suites import suite_path
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ def build_data_docs(
     try:
         prune_data_docs(context, docs_dir)
         context.build_data_docs(resource_identifiers=resources)
+        make_offline(docs_dir)
     except Exception:  # the docs are a report; a rendering bug must not hide results
         log.exception("GX Data Docs could not be built into %s", docs_dir)
 
