@@ -12,7 +12,7 @@ export REVOPS_WAREHOUSE ?= warehouse/revops.duckdb
 export DBT_PROFILES_DIR ?= $(CURDIR)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install demo test lint format clean bench dev generate lock
+.PHONY: install demo test lint format clean bench dev generate lock screenshot
 
 install: $(STAMP) ## Create .venv with the locked dependencies (idempotent)
 
@@ -54,6 +54,9 @@ generate: $(STAMP) ## Rewrite the files generated from the contract registry (fo
 
 lock: ## Re-resolve requirements.lock from pyproject.toml (needs the registry)
 	@$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements.lock
+
+screenshot: demo ## The report's screenshot in the README (docs/img/report.png)
+	@$(BIN)/python -m tests.browser.screenshot warehouse/report/index.html docs/img/report.png
 
 bench: $(STAMP) ## Benchmark suite: make bench SCALE=10000,100000,1000000
 	@$(BIN)/python -m bench --scales $(SCALE)
