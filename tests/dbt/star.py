@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,23 @@ def run_dbt(warehouse: Path, target: Path, *extra: str) -> None:
         raise AssertionError(
             f"dbt build failed ({warehouse}):\n" + "\n".join(failed) + "\n" + done.stdout[-4000:]
         )
+
+
+def build_after_each_load(tmp: Path, loads: list[Callable[[Path], None]]) -> dict[str, Path]:
+    """Run each load, then `dbt build`, into one warehouse; a copy of it after each
+    (`after_1`, ...) and a `--full-refresh` build of the last (`full_refresh`), which
+    an incremental sequence must equal."""
+    wh, target = tmp / "warehouse.duckdb", tmp / "target"
+    out = {}
+    for number, load in enumerate(loads, start=1):
+        load(wh)
+        run_dbt(wh, target)
+        out[f"after_{number}"] = tmp / f"after_{number}.duckdb"
+        shutil.copy(wh, out[f"after_{number}"])
+    out["full_refresh"] = tmp / "full_refresh.duckdb"
+    shutil.copy(wh, out["full_refresh"])
+    run_dbt(out["full_refresh"], target, "--full-refresh")
+    return out
 
 
 def parse_manifest(target: Path) -> dict[str, Any]:

@@ -16,14 +16,13 @@ A copy after load 3 rebuilt with `--full-refresh` equals the incremental result.
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tests.dbt.raw_layer import append_file, create_raw_tables
-from tests.dbt.star import query, run_dbt
+from tests.dbt.star import build_after_each_load, query
 
 T1 = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)
 T2 = datetime(2025, 3, 2, 6, 0, tzinfo=UTC)
@@ -105,20 +104,9 @@ def load_3(wh: Path) -> None:
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory) -> dict[str, Path]:
-    tmp = tmp_path_factory.mktemp("dbt_leads_activities")
-    wh = tmp / "warehouse.duckdb"
-    target = tmp / "target"
-    out = {}
-    for number, load in enumerate([load_1, load_2, load_3], start=1):
-        load(wh)
-        run_dbt(wh, target)
-        out[f"after_{number}"] = tmp / f"after_{number}.duckdb"
-        shutil.copy(wh, out[f"after_{number}"])
-    full = tmp / "full_refresh.duckdb"
-    shutil.copy(wh, full)
-    run_dbt(full, target, "--full-refresh")
-    out["full_refresh"] = full
-    return out
+    return build_after_each_load(
+        tmp_path_factory.mktemp("dbt_leads_activities"), [load_1, load_2, load_3]
+    )
 
 
 def _flags(wh: Path) -> set[tuple[str, str, str, str]]:

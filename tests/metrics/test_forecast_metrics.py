@@ -13,10 +13,7 @@ metrics from the semantic layer.
 
 from __future__ import annotations
 
-import csv
 import shutil
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction as F
 from pathlib import Path
@@ -26,7 +23,14 @@ import pytest
 
 from tests.metrics import forecasts_company as fc
 from tests.metrics import metrics_company as co
-from tests.metrics.helpers import DBT, ROOT, as_iso, assert_rows, dbt_env, query, run_dbt
+from tests.metrics.helpers import (
+    MF,
+    as_iso,
+    assert_rows,
+    mf_query,
+    query,
+    run_dbt,
+)
 
 FORECAST_COLUMNS = [
     "forecast_commit",
@@ -218,48 +222,10 @@ def test_literals_agree_with_the_definitions() -> None:
         assert derived == fc.EXPECTED_METRICS[month], month
 
 
-MF = Path(sys.executable).with_name("mf")
-
-
 @pytest.mark.skipif(not MF.exists(), reason="dbt-metricflow is not installed in this venv")
 def test_metricflow_answers_the_forecast_metrics(warehouse: Path, tmp_path: Path) -> None:
     """`mf query` computes the four forecast metrics per month as the mart has them."""
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(ROOT / name, project / name)
-    shutil.copytree(ROOT / "dbt_project", project / "dbt_project")
-    env = {**dbt_env(warehouse), "DBT_PROFILES_DIR": str(project)}
-    parsed = subprocess.run(
-        [DBT, "parse", "--vars", f"{{as_of: '{co.AS_OF}'}}"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert parsed.returncode == 0, parsed.stdout[-4000:]
-    out = tmp_path / "mf.csv"
-    result = subprocess.run(
-        [
-            str(MF),
-            "query",
-            "--metrics",
-            ",".join(FORECAST_COLUMNS),
-            "--group-by",
-            "metric_time__month",
-            "--csv",
-            str(out),
-        ],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0 and out.exists(), result.stdout[-4000:] + result.stderr
-    with out.open() as handle:
-        rows = list(csv.DictReader(handle))
+    rows = mf_query(warehouse, tmp_path, ",".join(FORECAST_COLUMNS), "metric_time__month")
     got = {
         (r["metric_time__month"][:10],): tuple(r[col] or None for col in FORECAST_COLUMNS)
         for r in rows

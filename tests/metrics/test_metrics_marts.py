@@ -11,10 +11,7 @@ fct_mrr; `mf query` answers from the semantic layer.
 
 from __future__ import annotations
 
-import csv
 import shutil
-import subprocess
-import sys
 from fractions import Fraction as F
 from pathlib import Path
 
@@ -23,12 +20,11 @@ import pytest
 
 from tests.metrics import metrics_company as co
 from tests.metrics.helpers import (
-    DBT,
-    ROOT,
+    MF,
     as_iso,
     assert_rows,
     close,
-    dbt_env,
+    mf_query,
     query,
     run_dbt,
     show,
@@ -169,50 +165,10 @@ def test_as_of_defaults_to_the_latest_event_date(warehouse: Path, tmp_path: Path
     ]
 
 
-MF = Path(sys.executable).with_name("mf")
-
-
 @pytest.mark.skipif(not MF.exists(), reason="dbt-metricflow is not installed in this venv")
 def test_metricflow_answers_a_query(warehouse: Path, tmp_path: Path) -> None:
     """`mf query` (dbt-metricflow) computes MRR, NRR, win rate and DSO from the marts."""
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(ROOT / name, project / name)
-    shutil.copytree(ROOT / "dbt_project", project / "dbt_project")
-    env = {**dbt_env(warehouse), "DBT_PROFILES_DIR": str(project)}
-    parsed = subprocess.run(
-        [DBT, "parse", "--vars", f"{{as_of: '{co.AS_OF}'}}"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert parsed.returncode == 0, parsed.stdout[-4000:]
-    out = tmp_path / "mf.csv"
-    result = subprocess.run(
-        [
-            str(MF),
-            "query",
-            "--metrics",
-            "mrr,nrr,win_rate,dso,bookings_tcv",
-            "--group-by",
-            "metric_time__month",
-            "--order",
-            "metric_time__month",
-            "--csv",
-            str(out),
-        ],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0 and out.exists(), result.stdout[-4000:] + result.stderr
-    with out.open() as handle:
-        rows = list(csv.DictReader(handle))
+    rows = mf_query(warehouse, tmp_path, "mrr,nrr,win_rate,dso,bookings_tcv", "metric_time__month")
     by_month = {r["metric_time__month"][:10]: r for r in rows}
     assert sorted(by_month) == co.MONTHS
     for month in co.MONTHS:
