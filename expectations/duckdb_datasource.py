@@ -47,6 +47,7 @@ import logging
 import uuid
 from collections.abc import Collection, Generator, Iterable, Mapping
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import sqlalchemy
@@ -294,6 +295,14 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
             self._persisted = None
         self._narrowed.clear()
         self.engine.dispose()
+
+
+def duckdb_url(path: Path) -> str:
+    """The SQLAlchemy URL of the DuckDB file at `path`, escaped: a path holding `?`, `#`,
+    `%` or `@` would otherwise be read as a query string, an escape or a host."""
+    return sqlalchemy.URL.create("duckdb", database=str(path.resolve())).render_as_string(
+        hide_password=False
+    )
 
 
 class DuckDBDatasource(SQLDatasource):

@@ -31,7 +31,10 @@ from great_expectations.data_context import AbstractDataContext
 
 from expectations.audit import previous_row_counts
 from expectations.catalogue import SuiteInfo, columns_named
-from expectations.duckdb_datasource import DuckDBDatasource  # registers type `duckdb`
+from expectations.duckdb_datasource import (  # registers type `duckdb`
+    DuckDBDatasource,
+    duckdb_url,
+)
 from expectations.results import (
     SAMPLE_SIZE,
     ExpectationResult,
@@ -137,7 +140,7 @@ def open_datasource(
     return context.data_sources.add_duckdb(
         DuckDBDatasource(
             name=DATASOURCE_NAME,
-            connection_string=f"duckdb:///{settings.warehouse.resolve()}",
+            connection_string=duckdb_url(settings.warehouse),
             kwargs={"connect_args": {"read_only": True, "config": settings.duckdb_config()}},
             assets=assets,
         )

@@ -16,9 +16,11 @@ columns are added before loading starts, since a table cannot be altered while
 another transaction appends to it.
 
 A file that cannot be loaded (missing required column, bad encoding, malformed
-CSV, unreadable) is recorded as `rejected` with a message naming the file and
-line; the other files still load. Errors that stop the whole run raise
-`LoadError` with a one-line message.
+CSV, unreadable, outside the landing folder, a decompression bomb) is recorded
+as `rejected` with a message naming the file and line; the other files still
+load. Errors that stop the whole run raise `LoadError` with a one-line message;
+a full disk raises `DiskFull`, never a rejection (the file loads whole on the
+run after space is freed).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from foundation.contract import (
     LINEAGE_COLUMNS,
     Entity,
 )
+from foundation.disk import disk_full_message
 from foundation.duck import connect, quote_ident
 from foundation.settings import Settings
 from ingestion.audit import (
@@ -59,12 +62,13 @@ from ingestion.audit import reconcile as reconcile
 from ingestion.readers import (
     FileRejected,
     LandingFile,
+    check_expansion,
     content_hash,
     landing_files,
     read_columns,
     source_sql,
 )
-from ingestion.validation import reason_sql, stage_sql
+from ingestion.validation import reason_sql, stage_sql, text_ident
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -73,12 +77,14 @@ log = logging.getLogger(__name__)
 
 STAGE = "_ingest_stage"
 MAX_MESSAGE = 2000
+MAX_QUOTED_LINE = 200
 CHECKPOINT_THRESHOLD = "1GB"
 
 # DuckDB errors that mean the warehouse itself is broken, not the file.
 _FATAL = (duckdb.FatalException, duckdb.InternalException, duckdb.OutOfMemoryException)
 
 __all__ = [
+    "DiskFull",
     "EntityLoadResult",
     "FileLoadResult",
     "LoadError",
@@ -99,6 +105,17 @@ class WarehouseLocked(LoadError, duckdb.IOException):
 
     Also a `duckdb.IOException`, so callers that retry DuckDB lock errors keep working.
     """
+
+
+class DiskFull(LoadError):
+    """The warehouse's disk is full; the message names the file, the filesystem and the
+    space left. Nothing of the file being loaded was committed."""
+
+
+def _raise_if_disk_full(exc: BaseException, warehouse: Path) -> None:
+    message = disk_full_message(exc, warehouse)
+    if message is not None:
+        raise DiskFull(message) from None
 
 
 @dataclass
@@ -171,7 +188,9 @@ def new_batch_id() -> str:
 
 
 def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
-    """DuckDB's multi-line error text on one line, without its 'possible fixes' advice."""
+    """DuckDB's multi-line error text on one line, without its 'possible fixes' advice and
+    the SQL it echoes; an original line quoted from the file is cut to `MAX_QUOTED_LINE`
+    characters, so that the reason after it (e.g. a line too long) is kept."""
     kept: list[str] = []
     for line in str(text).splitlines():
         line = line.strip()
@@ -179,6 +198,10 @@ def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
             continue
         if line.lower().startswith(("possible solution", "possible fixes", "* ")):
             continue
+        if re.match(r"^(LINE \d+:|\^+$)", line):  # the statement echoed, and its caret
+            continue
+        if line.startswith("Original Line: ") and len(line) > MAX_QUOTED_LINE:
+            line = line[:MAX_QUOTED_LINE] + "..."
         if re.match(
             r"^(file|delimiter|quote|escape|new_line|header|skip_rows|comment|"
             r"strict_mode|date_format|timestamp_format|null_padding|sample_size|"
@@ -250,6 +273,7 @@ def load_landing(
             log.warning("checkpoint after the load failed: %s", one_line(str(exc), 400))
         return results
     except duckdb.Error as exc:
+        _raise_if_disk_full(exc, warehouse)
         raise LoadError(f"load into {warehouse} failed: {one_line(str(exc), 400)}") from exc
     finally:
         con.close()
@@ -383,7 +407,7 @@ class _ContentHashes:
             self._recorded_name_of_hash[entity_name] = dict(rows)
             self._recorded_names[entity_name] = {file_name for _, file_name in rows}
         self._digest_of: dict[str, Future[str]] = {
-            file.name: hasher.submit(content_hash, file.path) for _, file in listed
+            file.name: hasher.submit(content_hash, file) for _, file in listed
         }
         self._names_in_order: dict[str, list[str]] = {name: [] for name in entity_names}
         for entity, file in listed:
@@ -481,12 +505,18 @@ def _load_concurrently(
     Largest files first, so the last ones to finish are small. Every file is
     waited for; then the first `LoadError`, in that order, is raised.
     """
-    largest_first = sorted(to_load, key=lambda item: -item[1].path.stat().st_size)
+    largest_first = sorted(to_load, key=lambda item: -item[1].size)
     file_results: dict[str, FileLoadResult] = {}
     errors: list[LoadError] = []
+    warehouse = _database_path(con)
     with _CursorPool(con) as cursors, ThreadPoolExecutor(workers) as pool:
         load = partial(
-            _load_on_cursor, cursors, hashes=hashes, batch_id=batch_id, progress=progress
+            _load_on_cursor,
+            cursors,
+            hashes=hashes,
+            batch_id=batch_id,
+            progress=progress,
+            warehouse=warehouse,
         )
         futures = {file.name: pool.submit(load, entity, file) for entity, file in largest_first}
         for file_name, future in futures.items():
@@ -506,12 +536,15 @@ def _load_on_cursor(
     hashes: _ContentHashes,
     batch_id: str,
     progress: _EntityProgress,
+    warehouse: Path,
 ) -> FileLoadResult:
     """Load one file on this thread's cursor, log its outcome and advance the progress."""
     cursor = cursors.cursor()
+    decide = partial(hashes.decide, entity, file)
     try:
-        result = _load_file(cursor, entity, file, partial(hashes.decide, entity, file), batch_id)
+        result = _load_file(cursor, entity, file, decide, batch_id, warehouse)
     except duckdb.Error as exc:
+        _raise_if_disk_full(exc, warehouse)
         raise LoadError(f"{file.name}: {one_line(str(exc), 400)}") from exc
     log.info(
         "%s: %s, %d rows loaded, %d quarantined%s",
@@ -573,12 +606,14 @@ def _load_file(
     file: LandingFile,
     decide: Callable[[], HashDecision],
     batch_id: str,
+    warehouse: Path,
 ) -> FileLoadResult:
-    """Read, validate and write one file; `decide` gives its hash and whether to skip it
-    (called once the file is read, so that a new file is read while it is hashed)."""
+    """Read, validate and write one file into `warehouse` (`con`'s database); `decide` gives
+    its hash and whether to skip it (called once the file is read, so that a new file is
+    read while it is hashed)."""
     started = time.perf_counter()
     loaded_at = datetime.now(UTC)
-    size = file.path.stat().st_size
+    size = file.size
     try:
         try:
             # Read and validate into a temp table first (outside the transaction,
@@ -613,8 +648,12 @@ def _load_file(
     except FileRejected as exc:
         message = str(exc)
     except _FATAL as exc:
+        _raise_if_disk_full(exc, warehouse)
         raise LoadError(f"{file.name}: the warehouse failed: {one_line(str(exc), 400)}") from None
     except duckdb.Error as exc:
+        # A full disk (the warehouse, its WAL or DuckDB's temporary files) is not the file's
+        # fault: stop the run, so that the file is not recorded as rejected and skipped.
+        _raise_if_disk_full(exc, warehouse)
         message = f"{file.name}: {one_line(str(exc))}"
     digest, skip_reason = decide()
     if skip_reason is not None:
@@ -627,10 +666,21 @@ def _load_file(
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction; a failed commit has already rolled it back."""
     try:
         con.rollback()
-    except duckdb.Error:
-        log.exception("rollback failed")
+    except duckdb.Error as exc:
+        if "no transaction is active" not in str(exc):
+            log.warning("rollback failed: %s", one_line(str(exc), 400))
+
+
+def _database_path(con: duckdb.DuckDBPyConnection) -> Path:
+    """The database file `con` writes (named when a full disk stops the load and DuckDB's
+    error names no file)."""
+    row = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchone()
+    return Path(row[0] or ":memory:")
 
 
 def _stage(
@@ -642,6 +692,7 @@ def _stage(
     """
     columns = read_columns(con, file)
     mapping = _file_columns(entity, file, columns)
+    check_expansion(file)
     con.execute(f"drop table if exists temp.{STAGE}")
     con.execute(
         f"create temp table {STAGE} as " + stage_sql(entity, source_sql(file, columns), mapping)
@@ -670,10 +721,11 @@ def _write(
 
     # The stage already holds the contract columns typed and the drift columns as text.
     targets = ", ".join(quote_ident(c) for c in [*entity.column_names, *drift])
+    sources = ", ".join([*map(quote_ident, entity.column_names), *map(text_ident, drift)])
     lineage = ", ".join(quote_ident(n) for n in LINEAGE_COLUMNS)
     loaded = con.execute(
         f"insert into {table} ({targets}, {lineage}) "
-        f"select {targets}, ?, rowid + 1, ?, ? from {STAGE} where _defect is null",
+        f"select {sources}, ?, rowid + 1, ?, ? from {STAGE} where _defect is null",
         [file.name, loaded_at, batch_id],
     ).fetchone()[0]
 

@@ -4,6 +4,11 @@ Each reader returns the file's column names (as written in the file) and a SQL
 relation that yields every column as text, in file order, one row per data row.
 Nothing here reads rows in Python: only the CSV header line is parsed in Python
 so that the CSV is scanned once, with explicit text columns and no sniffing.
+
+Hostile files are stopped before DuckDB reads them: a file that resolves (through
+a symbolic link) outside the landing folder is refused unread, and a `.csv.gz`
+that expands more than `MAX_GZIP_EXPANSION` times its size is refused (a
+decompression bomb); the contract's limits are in `foundation.contract.files`.
 """
 
 from __future__ import annotations
@@ -12,12 +17,19 @@ import csv
 import gzip
 import hashlib
 import io
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from foundation.contract import ENTITY_BY_NAME, file_format, is_hidden
+from foundation.contract import (
+    ENTITY_BY_NAME,
+    MAX_CSV_RECORD_BYTES,
+    MAX_GZIP_EXPANSION,
+    file_format,
+    is_hidden,
+)
 from foundation.duck import quote_ident, quote_literal
 
 MAX_HEADER_BYTES = 1 << 20
@@ -33,6 +45,13 @@ class LandingFile:
     path: Path
     name: str  # relative to the landing folder, with forward slashes
     format: str
+    # Why the file is refused without being read (empty: it may be read).
+    refusal: str = ""
+
+    @property
+    def size(self) -> int:
+        """The file's size in bytes; a refused file's link is measured, not its target."""
+        return (self.path.lstat() if self.refusal else self.path.stat()).st_size
 
 
 def entity_folders(landing: Path) -> list[str]:
@@ -47,28 +66,67 @@ def landing_files(landing: Path, entity: str) -> tuple[list[LandingFile], list[s
 
     The one listing rule, for the loader and the new-files sensor alike: hidden
     names (`.`, `_`) and folders are skipped; the extension's case does not matter.
+    A name that resolves outside the landing folder (a symbolic link, or an entity
+    folder that is one) is listed with its `refusal`, whatever it points to: the
+    loader records it as rejected without reading it.
     """
     folder = landing / entity
     if not folder.is_dir():
         return [], []
+    root = landing.resolve()
     files: list[LandingFile] = []
     ignored: list[str] = []
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if is_hidden(path.name) or not path.is_file():
+        if is_hidden(path.name):
+            continue
+        target = path.resolve()
+        outside = not target.is_relative_to(root)
+        if not outside and not path.is_file():
             continue
         relative = f"{entity}/{path.name}"
         fmt = file_format(path.name)
         if fmt is None:
             ignored.append(relative)
             continue
-        files.append(LandingFile(entity, path, relative, fmt))
+        refusal = (
+            f"refused unread: it resolves through a symbolic link to {target}, "
+            f"outside the landing folder {root}"
+            if outside
+            else ""
+        )
+        files.append(LandingFile(entity, path, relative, fmt, refusal))
     return files, ignored
 
 
-def content_hash(path: Path) -> str:
-    """sha256 of the file's bytes, as hex."""
-    with path.open("rb") as handle:
+def content_hash(file: LandingFile) -> str:
+    """sha256 of the file's bytes, as hex; for a refused file, of its refusal (the file
+    itself is never read)."""
+    if file.refusal:
+        return hashlib.sha256(file.refusal.encode()).hexdigest()
+    with file.path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def check_expansion(file: LandingFile) -> None:
+    """Raise FileRejected, naming the file, when it is a `.csv.gz` that expands more than
+    `MAX_GZIP_EXPANSION` times its size (decompressed in a stream, up to that limit only)."""
+    if not file.path.name.lower().endswith(".gz"):
+        return
+    size = file.size
+    limit = MAX_GZIP_EXPANSION * size
+    expanded = 0
+    try:
+        with gzip.open(file.path, "rb") as stream:
+            while chunk := stream.read(1 << 20):
+                expanded += len(chunk)
+                if expanded > limit:
+                    raise FileRejected(
+                        f"{file.name}: refused: it expands to more than {MAX_GZIP_EXPANSION} "
+                        f"times its {size:,} bytes (over {limit:,} bytes; a decompression "
+                        "bomb guard)"
+                    )
+    except (OSError, EOFError, zlib.error) as exc:
+        raise FileRejected(f"{file.name}: not a readable gzip file: {exc}") from None
 
 
 def _header_bytes(raw: io.BufferedIOBase) -> bytes:
@@ -103,7 +161,9 @@ def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
 
 
 def read_columns(con: duckdb.DuckDBPyConnection, file: LandingFile) -> list[str]:
-    """The file's column names as written (stripped)."""
+    """The file's column names as written (stripped); a refused file is not read."""
+    if file.refusal:
+        raise FileRejected(f"{file.name}: {file.refusal}")
     path = quote_literal(str(file.path))
     if file.format == "csv":
         return _csv_header(file)
@@ -125,7 +185,7 @@ def source_sql(file: LandingFile, columns: list[str]) -> str:
         return (
             f"read_csv({path}, columns={{{spec}}}, header=true, auto_detect=false, "
             "delim=',', quote='\"', escape='\"', strict_mode=true, encoding='utf-8', "
-            "null_padding=false)"
+            f"null_padding=false, max_line_size={MAX_CSV_RECORD_BYTES})"
         )
     if file.format == "parquet":
         casts = ", ".join(f"cast({quote_ident(c)} as varchar) as {quote_ident(c)}" for c in columns)

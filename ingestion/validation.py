@@ -5,15 +5,24 @@ relation into one set-based pass that parses each contract column with
 `try_cast` (or a small CASE for booleans) and finds, for every row, the first
 defect in contract column order (then the entity's row rules). The number of
 the defect (an index into `defects(...)`) is `_defect`; null means the row is
-good. The stage keeps the typed values (what goes to raw) and, for invalid rows
-only, the original text as JSON (what goes to quarantine).
+good. The stage keeps the typed values (what goes to raw), the drift columns as
+text under their `__v_` names (so that a file column named `_defect`, `_record` or
+`rowid` cannot shadow the stage's own), and, for invalid rows only, the original
+text as JSON (what goes to quarantine).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from foundation.contract import TYPE_EXPECTATIONS, Column, Entity
+from foundation.contract import (
+    MAX_YEAR,
+    MIN_YEAR,
+    TYPE_EXPECTATIONS,
+    Column,
+    Entity,
+    years_text,
+)
 from foundation.duck import quote_ident, quote_literal
 
 BOOL_TRUE = ("true", "1", "yes")
@@ -73,6 +82,23 @@ def _blank(text: str) -> str:
     return f"({text} is null or ({text} < '!' and trim({text}) = ''))"
 
 
+def _starts_with_digit(text: str) -> str:
+    """SQL: the text's first character that is not whitespace is a digit. DuckDB also reads
+    `infinity`, `-infinity` and `epoch` as dates and timestamps; ISO 8601 does not."""
+    return (
+        f"(({text} >= '0' and {text} < ':') "
+        f"or ({text} < '!' and ltrim({text}) >= '0' and ltrim({text}) < ':'))"
+    )
+
+
+def _year_bounds(column: Column) -> tuple[str, str]:
+    """SQL literals of the first and last instant a date or timestamp column may hold."""
+    first, last = f"{MIN_YEAR:04d}-01-01", f"{MAX_YEAR:04d}-12-31"
+    if column.type == "date":
+        return f"date '{first}'", f"date '{last}'"
+    return f"timestamptz '{first} 00:00:00+00'", f"timestamptz '{last} 23:59:59.999999+00'"
+
+
 def _out_of_range(column: Column, value: str) -> str:
     """SQL: the typed value is set and outside the column's range."""
     bad: list[str] = []
@@ -100,6 +126,12 @@ def column_defects(column: Column) -> list[Defect]:
     elif column.type == "country":
         cond = f"({text} is not null and not regexp_full_match({text}, '[A-Z]{{2}}'))"
         out.append(Defect("unparseable", name, expectation, cond))
+    elif column.type in ("date", "timestamp"):
+        cond = (
+            f"(case when {value} is null then trim({text}) <> '' "
+            f"else not {_starts_with_digit(text)} end)"
+        )
+        out.append(Defect("unparseable", name, expectation, cond))
     elif column.type != "str":
         cond = f"({value} is null and trim({text}) <> '')"
         out.append(Defect("unparseable", name, expectation, cond))
@@ -110,6 +142,10 @@ def column_defects(column: Column) -> list[Defect]:
     if column.has_range:
         expected = "must be " + column.range_text()
         out.append(Defect("out_of_range", name, expected, _out_of_range(column, value)))
+    if column.type in ("date", "timestamp"):
+        first, last = _year_bounds(column)
+        cond = f"({value} is not null and not ({value} between {first} and {last}))"
+        out.append(Defect("out_of_range", name, "must be " + years_text(), cond))
     return out
 
 
@@ -131,7 +167,8 @@ def stage_sql(entity: Entity, source_sql: str, file_columns: dict[str, str]) -> 
     `source_sql` is a relation of text columns named as in the file;
     `file_columns` maps each file column to its staged name (the contract
     name, or the drift name). Result columns: `_defect`, every contract column
-    typed (as it goes to raw), every drift column as text, and `_record`: the
+    typed (as it goes to raw), every drift column as text (named `__v_<name>`), and
+    `_record`: the
     row's original text as JSON for invalid rows only (null for good rows, so
     good rows cost nothing).
     """
@@ -152,7 +189,7 @@ def stage_sql(entity: Entity, source_sql: str, file_columns: dict[str, str]) -> 
     record = record_sql([(s, text_ident(s)) for s in file_columns.values()])
     outer = ["_defect"]
     outer += [quote_ident(c) for c in entity.column_names]
-    outer += [f"{text_ident(s)} as {quote_ident(s)}" for s in drift]
+    outer += [text_ident(s) for s in drift]
     outer.append(f"(case when _defect is not null then {record} end) as _record")
     parsed = f"select {', '.join(inner)} from {source_sql}"
     checked = f"select (case {case} end) as _defect, * from ({parsed})"

@@ -21,6 +21,8 @@ from orchestration.dbt.project import prepare_manifest
 from orchestration.defs.resources import WarehouseResource
 
 DBT_STEP = "revops_dbt_models"
+# How Dagster prefixes the description of a `dg.Failure` a step raised (already one line).
+_FAILURE_PREFIX = f"{dg.Failure.__module__}.{dg.Failure.__qualname__}: "
 
 
 class RunLockedError(RuntimeError):
@@ -78,7 +80,7 @@ def _first_failure(result: dg.ExecuteInProcessResult) -> str:
             while error is not None and error.cause is not None:
                 error = error.cause  # the user's error, not Dagster's wrapper
             message = error.message.strip().splitlines()[0] if error else "failed"
-            return f"step {event.step_key} failed: {message}"
+            return f"step {event.step_key} failed: {message.removeprefix(_FAILURE_PREFIX)}"
     return "the run failed"
 
 

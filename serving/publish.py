@@ -5,6 +5,10 @@ read the warehouse itself. After the checks pass, the marts are copied into a
 new serving database and Parquet files, each written under a temporary name
 and swapped in with an atomic rename: a reader that has the old serving file
 open keeps reading that version and sees the new one when it reopens.
+
+Every file is written under its temporary name before the first swap, so a
+failure while writing (a full disk included: `PublishError` then names the file
+and the space left) leaves the previous version whole and no temporary file.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from foundation.checks import is_blocking
+from foundation.disk import disk_full_message
 from foundation.duck import connect, quote_ident, quote_literal
 from foundation.settings import Settings
 
@@ -103,18 +108,21 @@ def publish(settings: Settings, *, run_id: str = "") -> PublishResult:
                 result.tables[table] = con.execute(f"select count(*) from {target}").fetchone()[0]
                 final = parquet_dir / f"{table}.parquet"
                 tmp = final.with_name(final.name + suffix)
+                written.append((tmp, final))  # before the write: a half-written file is removed
                 con.execute(
                     f"copy {source} to {quote_literal(str(tmp))} (format parquet, compression zstd)"
                 )
-                written.append((tmp, final))
             con.execute("detach serving")
             con.execute("detach warehouse")
         os.replace(tmp_serving, serving)
         for tmp, final in written:
             os.replace(tmp, final)
-    except BaseException:
+    except BaseException as exc:
         tmp_serving.unlink(missing_ok=True)
+        tmp_serving.with_name(tmp_serving.name + ".wal").unlink(missing_ok=True)
         for tmp, _ in written:
             tmp.unlink(missing_ok=True)
+        if (message := disk_full_message(exc, tmp_serving)) is not None:
+            raise PublishError(f"not published, the previous version stays: {message}") from None
         raise
     return result

@@ -15,8 +15,14 @@ from foundation.contract.files import (
     FILE_REJECTED,
     FILE_STATUSES,
     LINEAGE_COLUMNS,
+    MAX_CSV_RECORD_BYTES,
+    MAX_GZIP_EXPANSION,
+    MAX_JSON_DEPTH,
+    MAX_YEAR,
+    MIN_YEAR,
     file_format,
     is_hidden,
+    years_text,
 )
 from foundation.contract.model import (
     DUCKDB_TYPES,
@@ -87,6 +93,11 @@ __all__ = [
     "INVALID",
     "INVALID_CODES",
     "LINEAGE_COLUMNS",
+    "MAX_CSV_RECORD_BYTES",
+    "MAX_GZIP_EXPANSION",
+    "MAX_JSON_DEPTH",
+    "MAX_YEAR",
+    "MIN_YEAR",
     "REASONS",
     "REASON_BY_CODE",
     "TYPE_EXPECTATIONS",
@@ -101,4 +112,5 @@ __all__ = [
     "file_format",
     "foreign_keys",
     "is_hidden",
+    "years_text",
 ]

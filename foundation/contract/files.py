@@ -12,6 +12,26 @@ FORMAT_BY_EXTENSION: dict[str, str] = {
 }
 FILE_EXTENSIONS: tuple[str, ...] = tuple(FORMAT_BY_EXTENSION)
 
+# Limits that keep a hostile landing file from hurting the loader (docs/landing-contract.md,
+# "Limits"): a CSV record (a line, or several when a quoted field holds newlines) longer
+# than this rejects its file, naming the line.
+MAX_CSV_RECORD_BYTES = 16 * 1024 * 1024
+# A `.csv.gz` that expands to more than this many times its own size is refused unread by
+# DuckDB (a decompression bomb); real CSV exports compress 3 to 20 times.
+MAX_GZIP_EXPANSION = 100
+# JSON nested deeper than this rejects its file (DuckDB's JSON reader's own limit).
+MAX_JSON_DEPTH = 128
+# Dates and timestamps (in UTC) outside these years are `out_of_range`: every tool that
+# reads the warehouse (Python, pandas, Parquet readers, BI drivers) can hold them.
+MIN_YEAR = 1
+MAX_YEAR = 9999
+
+
+def years_text() -> str:
+    """The dates a `date` or `timestamp` value may hold, as the contract and messages say it."""
+    return f"between {MIN_YEAR:04d}-01-01 and {MAX_YEAR:04d}-12-31 (in UTC)"
+
+
 # Columns the loader adds to every raw row.
 LINEAGE_COLUMNS: dict[str, str] = {
     "_file_name": "varchar",

@@ -6,10 +6,14 @@ from foundation.contract import (
     ENTITIES,
     FILE_EXTENSIONS,
     LINEAGE_COLUMNS,
+    MAX_CSV_RECORD_BYTES,
+    MAX_GZIP_EXPANSION,
+    MAX_JSON_DEPTH,
     REASONS,
     TYPE_EXPECTATIONS,
     Column,
     Entity,
+    years_text,
 )
 
 INTRO = """# Landing contract
@@ -61,6 +65,38 @@ are null.
 {types}
 
 R = required (a null or empty value is a bad row). Key = primary key.
+
+How odd values are read (each is tested in `tests/reliability/test_hostile_inputs.py`):
+
+- `decimal`: a fifth or later digit after the point is rounded to 4 places
+  (half away from zero); more than 14 digits before the point (after rounding),
+  `NaN`, `Infinity` or `1e309` is `unparseable`; scientific notation within
+  range (`1e3`) is read as its value.
+- `date`, `timestamp`: a value must lie {years}, a timestamp
+  after its offset is applied; outside that it is `out_of_range`. Words that
+  DuckDB reads as dates (`infinity`, `epoch`) are `unparseable`. A timestamp
+  with an offset or a zone is converted to UTC; one without is UTC.
+"""
+
+LIMITS = """## Limits on files
+
+The loader refuses what could hurt it, recording the file as `rejected` with
+its name and the reason; the other files still load:
+
+- A file (or entity folder) that resolves through a symbolic link outside
+  the landing folder is refused unread, naming the link's target. (Its
+  `content_hash` in `audit.load_files` is the hash of that refusal.)
+- A `.csv.gz` that expands to more than {gzip} times its own size is refused
+  (a decompression bomb guard); it is decompressed only up to that limit.
+- A CSV record longer than {record_mib} MiB rejects its file, naming the line;
+  a field of any size below that loads whole.
+- JSON nested deeper than {json_depth} levels rejects its file.
+- Two columns with the same name (after trimming, ignoring case; JSON keys
+  too) reject the file. Column names that are SQL keywords, hold quotes or
+  semicolons, or clash with the loader's working names (`rowid`, `_defect`,
+  `_record`) are kept as drift columns like any other.
+- File and folder names may hold spaces, quotes, semicolons, unicode and
+  leading dashes: the loader passes every name to SQL quoted.
 """
 
 BAD_ROWS = """## Bad rows
@@ -125,11 +161,13 @@ def _entity_section(entity: Entity) -> list[str]:
 
 def render_contract_doc() -> str:
     types = "\n".join(f"| `{name}` | {text} |" for name, text in TYPE_EXPECTATIONS.items())
-    lines = [
-        INTRO.format(exts=", ".join(f"`{e}`" for e in FILE_EXTENSIONS), types=types),
-        "## Entities",
-        "",
-    ]
+    exts = ", ".join(f"`{e}`" for e in FILE_EXTENSIONS)
+    limits = LIMITS.format(
+        gzip=MAX_GZIP_EXPANSION,
+        record_mib=MAX_CSV_RECORD_BYTES // (1024 * 1024),
+        json_depth=MAX_JSON_DEPTH,
+    )
+    lines = [INTRO.format(exts=exts, types=types, years=years_text()), limits, "## Entities", ""]
     for entity in ENTITIES:
         lines += _entity_section(entity)
     reasons = "\n".join(f"| `{r.code}` | {r.kind} ({r.fate}) | {r.description} |" for r in REASONS)

@@ -4,7 +4,7 @@ import dagster as dg
 import duckdb
 
 from foundation.contract import ENTITIES, Entity
-from ingestion.loader import load_entity
+from ingestion.loader import DiskFull, load_entity
 from orchestration.defs.resources import DUCKDB_POOL, TRANSIENT_RETRY, WarehouseResource
 
 RAW_GROUP = "raw"
@@ -35,6 +35,8 @@ def build_raw_asset(entity: Entity) -> dg.AssetsDefinition:
         settings = warehouse.settings()
         try:
             result = load_entity(settings, entity.name, batch_id=context.run_id)
+        except DiskFull as error:  # not transient: another try in seconds fails the same way
+            raise dg.Failure(description=str(error), allow_retries=False) from None
         except duckdb.IOException as error:
             if _is_lock_error(error):
                 raise dg.RetryRequested(max_retries=3, seconds_to_wait=2) from error
