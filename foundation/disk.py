@@ -17,7 +17,8 @@ from pathlib import Path
 
 _DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 _DISK_FULL_TEXTS = ("no space left on device", "disk quota exceeded")
-# The file DuckDB names in its I/O errors: `Could not write file "<path>": ...`.
+# The file DuckDB names in its I/O errors: `Could not write file "<path>": ...`, its quotes
+# escaped when the error is wrapped in JSON (`Async write failed ...: {..."file \"<path>\""}`).
 _DUCKDB_FILE = re.compile(r'file "([^"]+)"')
 
 
@@ -38,7 +39,7 @@ def disk_full_message(error: BaseException, writing: Path) -> str | None:
     target = writing
     if isinstance(error, OSError) and error.filename:
         target = Path(os.fsdecode(error.filename))
-    elif match := _DUCKDB_FILE.search(str(error)):
+    elif match := _DUCKDB_FILE.search(str(error).replace('\\"', '"')):
         target = Path(match.group(1))
     return (
         f"no space left on device: could not write {target} ({filesystem_space(target)}); "

@@ -7,6 +7,7 @@ each test records which."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from foundation.disk import disk_full_message, filesystem_space
 from foundation.settings import PROJECT_ROOT, Settings
 from ingestion.audit import reconcile
 from ingestion.loader import DiskFull, load_entity, load_landing
@@ -138,6 +140,33 @@ def test_a_full_disk_during_publish_keeps_the_previous_version(
     )
 
 
+def test_the_disk_is_named_from_duckdb_s_error_text(tmp_path: Path) -> None:
+    """DuckDB names the file in its text, quoted, or quoted inside JSON (an async write of
+    COPY ... TO, as a full disk during publish said)."""
+    plain = duckdb.IOException(
+        f'IO Error: Could not write file "{tmp_path}/wh/revops.duckdb.wal": No space left on device'
+    )
+    wrapped = duckdb.IOException(
+        "IO Error: Async write failed for range [offset=162156, size=2259703]: "
+        '{"exception_type":"IO","exception_message":"Could not write file '
+        f'\\"{tmp_path}/x.parquet.tmp-1\\": No space left on device","errno":"28"}}'
+    )
+    full = OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "r.html"))
+    other = duckdb.IOException('IO Error: Could not write file "/x": Permission denied')
+    space = filesystem_space(tmp_path)
+    assert disk_full_message(plain, tmp_path) == (
+        f"no space left on device: could not write {tmp_path}/wh/revops.duckdb.wal ({space}); "
+        "free some space and run again"
+    )
+    assert disk_full_message(wrapped, tmp_path).startswith(
+        f"no space left on device: could not write {tmp_path}/x.parquet.tmp-1 (filesystem "
+    )
+    assert disk_full_message(full, tmp_path).startswith(
+        f"no space left on device: could not write {tmp_path}/r.html (filesystem "
+    )
+    assert disk_full_message(other, tmp_path) is None
+
+
 ACTIVITY_HEADER = ["activity_id", "owner_rep_id", "activity_type", "occurred_at", "account_id",
                    "lead_id", "quote_id", "updated_at", "is_deleted"]  # fmt: skip
 EXTRA_ROWS = 300_000
@@ -203,10 +232,11 @@ def test_revops_run_on_a_full_disk_exits_1_and_the_rerun_completes(
 
         parquet_disk.fill(16 * 1024)
         publishing = error_line(revops_run(landing, warehouse))
-        assert "step serving__marts failed: not published, the previous version stays: " in (
-            publishing
-        )
-        assert f"no space left on device: could not write {parquet_disk.path}/" in publishing
+        assert (
+            "step serving__marts failed: serving.publish.PublishError: not published, the "
+            "previous version stays: no space left on device: could not write "
+            f"{parquet_disk.path}/"
+        ) in publishing
         assert f"(filesystem {parquet_disk.path}: " in publishing
         assert published_digests(settings) == before
         parquet_disk.free()
