@@ -5,7 +5,9 @@ The file is generated on the fly into the landing folder and deleted after; the 
 runs in a child process with REVOPS_MEMORY_LIMIT set, and the child's peak resident
 memory (from `wait4`) must stay under the limit plus `OVERHEAD_MB`: the interpreter and
 DuckDB's code (about 75 MB once imported) and DuckDB's allocations outside its buffer
-pool (the CSV reader's buffers, one per thread)."""
+pool (the CSV reader's buffers, one per thread). Measured on the 2-core machine: 349 MB
+for 200 MB of CSV with a 256 MB limit (in 10 s); 1,196 MB for 5.16 GB of CSV with a 1 GB
+limit (in 591 s)."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from tests.ingestion.ingest_helpers import query
 from tests.ingestion.test_ingest_atomicity import BAD_EVERY, write_big_csv
 from tests.reliability.results import record
 
-OVERHEAD_MB = 192
+OVERHEAD_MB = 256
 
 CHILD = """
 import json, sys
@@ -86,5 +88,6 @@ def test_a_200_mb_csv_loads_within_a_256_mb_memory_limit(tmp_path: Path, request
 
 
 @pytest.mark.reliability_long
+@pytest.mark.timeout(3600)
 def test_a_5_gb_csv_loads_within_a_1_gb_memory_limit(tmp_path: Path, request) -> None:
     load_big_csv(tmp_path, 43_000_000, 1024, request)

@@ -199,6 +199,7 @@ def error_line(done: subprocess.CompletedProcess[str]) -> str:
 
 
 @pytest.mark.reliability_long
+@pytest.mark.timeout(2400)  # four pipeline runs
 def test_revops_run_on_a_full_disk_exits_1_and_the_rerun_completes(
     tmp_path: Path, small_company: Path, request
 ) -> None:
