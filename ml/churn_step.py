@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from foundation.engines import EngineClient, open_engine
 from foundation.settings import Settings
@@ -27,6 +28,7 @@ from ml.churn import (
     INPUT_COLUMNS,
     SCORES_SCHEMA,
     SORT_KEYS,
+    FeaturesError,
     evaluate,
     features_frame,
     score,
@@ -78,32 +80,49 @@ def as_of_query(client: EngineClient) -> str:
     return f"select max({client.quote('month')}) as as_of_month from {client.quote(*SPINE_TABLE)}"
 
 
-def _fetch(client: EngineClient, sql: str, table: tuple[str, str]):
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _fetch(client: EngineClient, sql: str, table: tuple[str, str]) -> pa.Table:
     try:
         return client.fetch_arrow(sql)
     except Exception as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ChurnStepError(
             f"cannot read {'.'.join(table)} on {client.name} (dbt builds it: run "
-            f"`dbt build --exclude source:ml+` first): {first}"
+            f"`dbt build --exclude source:ml+` first): {_first_line(error)}"
+        ) from error
+
+
+def _write(client: EngineClient, table: str, data: pa.Table) -> None:
+    try:
+        client.write_arrow(ML_SCHEMA, table, data)
+    except Exception as error:
+        raise ChurnStepError(
+            f"cannot write {ML_SCHEMA}.{table} on {client.name}: {_first_line(error)}"
         ) from error
 
 
 def run_churn_model(client: EngineClient) -> ChurnModelRun:
     """Read the features, fit and score, write the two `ml` tables (replacing them)."""
     started = time.monotonic()
-    features = features_frame(_fetch(client, features_query(client), FEATURES_TABLE))
+    try:
+        features = features_frame(_fetch(client, features_query(client), FEATURES_TABLE))
+    except FeaturesError as error:
+        raise ChurnStepError(f"{'.'.join(FEATURES_TABLE)} on {client.name}: {error}") from None
     as_of = _fetch(client, as_of_query(client), SPINE_TABLE).column(0)[0].as_py()
     scores = score(split_rows(features))
-    evaluation = evaluate(scores, pd.Timestamp(as_of) if as_of is not None else None)
-    client.write_arrow(ML_SCHEMA, SCORES_TABLE, to_arrow(scores, SCORES_SCHEMA))
-    written = to_arrow(evaluation, EVALUATION_SCHEMA)
-    client.write_arrow(ML_SCHEMA, EVALUATION_TABLE, written)
+    evaluation = to_arrow(
+        evaluate(scores, pd.Timestamp(as_of) if as_of is not None else None), EVALUATION_SCHEMA
+    )
+    _write(client, SCORES_TABLE, to_arrow(scores, SCORES_SCHEMA))
+    _write(client, EVALUATION_TABLE, evaluation)
     return ChurnModelRun(
         rows_by_split={
             split: int((scores["split"] == split).sum()) for split in ("train", "test", "current")
         },
-        evaluation=written.to_pylist()[0],
+        evaluation=evaluation.to_pylist()[0],
         seconds=time.monotonic() - started,
     )
 

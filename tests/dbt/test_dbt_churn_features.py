@@ -125,14 +125,14 @@ def full_and_cut(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     load_landing(Settings(landing, full))
     shutil.copy(full, cut)
     deleted = cut_raw_after(cut, CUT_AT, CUT_MONTH)
-    # the full warehouse goes on to the churn model (its step between the dbt builds) and
-    # the account 360, with their data tests (the unit tests run in every dbt build of
-    # the project)
+    # the full warehouse goes on to the churn model (its step between the dbt builds; in
+    # dbt's graph the features lead nowhere, so they are selected too) and the account
+    # 360, with their data tests (the unit tests run in every dbt build of the project)
     dbt_around_churn_model(
         "build",
         full,
         tmp / "target_full",
-        select=("+account_360", "+model_evaluation"),
+        select=("+int_account_features_monthly", "+account_360", "+model_evaluation"),
         exclude=("test_type:unit",),
         args=("--indirect-selection", "cautious"),
     )

@@ -163,3 +163,14 @@ def test_a_warehouse_without_features_fails_in_one_line(tmp_path):
     assert rows(
         warehouse, "select count(*) from information_schema.schemata where schema_name = 'ml'"
     ) == [(0,)]
+
+
+def test_features_without_a_column_fail_in_one_line_naming_it(tmp_path, company):
+    warehouse = tmp_path / "w.duckdb"
+    write_features(warehouse, company.drop(columns=["seat_utilization"]), shuffle_seed=5)
+    with pytest.raises(ChurnStepError) as raised:
+        score_warehouse(Settings(landing=tmp_path, warehouse=warehouse))
+    assert str(raised.value).startswith(
+        "cannot read intermediate.int_account_features_monthly on duckdb"
+    )
+    assert "seat_utilization" in str(raised.value) and "\n" not in str(raised.value)
