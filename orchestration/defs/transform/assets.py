@@ -17,7 +17,8 @@ from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 
 
 class RevopsTranslator(DagsterDbtTranslator):
-    """Keys are `[schema, model]` (sources: `["raw", entity]`); groups are dbt layers."""
+    """Keys are `[schema, model]`; a source is `[source_name, table]` (`raw/<entity>`, and
+    `ml/<table>`: the churn model's asset); groups are dbt layers."""
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: Any
