@@ -91,11 +91,22 @@ def dbt_parse(a: dict) -> None:
 
 
 def dbt_build(a: dict) -> dict:
-    """`dbt build` with the pipeline's arguments (`orchestration.dbt.args`)."""
-    from orchestration.dbt.args import build_args
+    """`dbt build` with the pipeline's arguments (`orchestration.dbt.args`), in the
+    pipeline's two steps around the churn model's (ml/churn_step.py): every model but
+    those reading the ml tables, the model, then those."""
+    from ml.churn_step import score_warehouse
+    from orchestration.dbt.args import AFTER_ML, build_args
 
-    p = _dbt(a, *build_args(settings_of(a)))
-    return {"returncode": p.returncode, "tail": (p.stdout + p.stderr)[-800:]}
+    args = build_args(settings_of(a))
+    p = _dbt(a, *args, "--exclude", AFTER_ML)
+    if p.returncode != 0:
+        return {"returncode": p.returncode, "tail": (p.stdout + p.stderr)[-800:]}
+    t0 = time.perf_counter()
+    score_warehouse(settings_of(a))
+    churn_model_s = round(time.perf_counter() - t0, 2)
+    p = _dbt(a, *args, "--select", AFTER_ML)
+    tail = (p.stdout + p.stderr)[-800:]
+    return {"returncode": p.returncode, "tail": tail, "churn_model_s": churn_model_s}
 
 
 def _topo(nodes: dict) -> list[str]:
@@ -120,8 +131,8 @@ def dbt_baseline(a: dict) -> dict:
     Runs on a copy of the built warehouse, so seeds, snapshots and sources exist:
     each model becomes `create or replace table|view <relation> as <compiled>`;
     each test `select count(*) from (<compiled>)`. No contracts, hooks or
-    incremental logic (incremental models are rebuilt as tables). Python models (the
-    churn model) have no SQL: the copy keeps the tables dbt built for them.
+    incremental logic (incremental models are rebuilt as tables). The churn model's
+    tables (ml.*, written by its Python step, not by dbt) stay as the copy has them.
     """
     target = Path(a["target"])
     manifest = json.loads((target / "manifest.json").read_text())

@@ -1,7 +1,8 @@
 """The one Definitions of the RevOps warehouse, built from the domains in defs/.
 
 ingestion (raw assets, landing sensor) -> transform (dbt assets; dbt tests as
-checks) -> quality (GX suites as checks) -> publish (serving database, then the report).
+checks), with ml (the churn-risk model, between the dbt models) -> quality (GX suites
+as checks) -> publish (serving database, then the report).
 Start the UI with `make dev` (or `dagster dev` from the repo root).
 """
 
@@ -10,12 +11,13 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.defs.ingestion import new_landing_files_sensor, raw_assets
+from orchestration.defs.ml import churn_model
 from orchestration.defs.progress import step_progress_logger
 from orchestration.defs.publish import published_marts, report
 from orchestration.defs.quality import quality_checks
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.runs import record_step_failure
-from orchestration.defs.transform import dbt_resource, revops_dbt_models
+from orchestration.defs.transform import DBT_ASSETS, dbt_resource
 
 PIPELINE_JOB = "revops_pipeline"
 
@@ -35,8 +37,9 @@ ingest_job = dg.define_asset_job(
 )
 dbt_job = dg.define_asset_job(
     "dbt_only",
-    selection=dg.AssetSelection.assets(revops_dbt_models),
-    description="dbt build of every model, with dbt tests as checks.",
+    selection=dg.AssetSelection.assets(*DBT_ASSETS, churn_model),
+    description="dbt build of every model, with dbt tests as checks, and the churn-risk "
+    "model between the models it reads and those that read it.",
     executor_def=dg.in_process_executor,
     hooks={record_step_failure},
 )
@@ -49,7 +52,7 @@ daily_schedule = dg.ScheduleDefinition(
 )
 
 defs = dg.Definitions(
-    assets=[*raw_assets, revops_dbt_models, published_marts, report],
+    assets=[*raw_assets, *DBT_ASSETS, churn_model, published_marts, report],
     asset_checks=quality_checks,
     jobs=[pipeline_job, ingest_job, dbt_job],
     schedules=[daily_schedule],

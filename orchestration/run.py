@@ -20,7 +20,8 @@ from foundation.settings import Settings
 from orchestration.dbt.project import prepare_manifest
 from orchestration.defs.resources import WarehouseResource
 
-DBT_STEP = "revops_dbt_models"
+# The dbt steps (orchestration/defs/transform): both take the same run config.
+DBT_STEPS = ("revops_dbt_models", "revops_dbt_after_ml")
 # How Dagster prefixes the description of a `dg.Failure` a step raised (already one line).
 _FAILURE_PREFIX = f"{dg.Failure.__module__}.{dg.Failure.__qualname__}: "
 
@@ -101,7 +102,7 @@ def run_job(
         from orchestration.definitions import defs  # reads the manifest made above
 
         job = defs.get_job_def(job_name)
-        run_config = _run_config(job, settings, as_of, full_refresh)
+        run_config = run_config_of(job, settings, as_of, full_refresh)
         # dbt's own log lines go to the Dagster event log, not to this terminal.
         with open(os.devnull, "w") as devnull, redirect_stdout(devnull):
             result = job.execute_in_process(run_config=run_config, raise_on_error=False)
@@ -110,15 +111,18 @@ def run_job(
     return RunOutcome(False, result.run_id, _first_failure(result))
 
 
-def _run_config(
+def run_config_of(
     job: dg.JobDefinition, settings: Settings, as_of: date | None, full_refresh: bool
 ) -> dict[str, Any]:
+    """The run config of `job`: the settings as the warehouse resource's config, and the
+    same dbt config (as-of date, full refresh) for each of its dbt steps (DBT_STEPS)."""
     # Dagster's console logger is quiet; the progress logger prints a line a step.
     run_config: dict[str, Any] = {
         "loggers": {"console": {"config": {"log_level": "CRITICAL"}}, "progress": {}},
         "resources": {"warehouse": {"config": WarehouseResource.config_of(settings)}},
     }
-    if DBT_STEP in {node.name for node in job.graph.nodes}:
+    dbt_nodes = [node.name for node in job.graph.nodes if node.definition.name in DBT_STEPS]
+    if dbt_nodes:
         config = {"as_of": as_of.isoformat() if as_of else "", "full_refresh": full_refresh}
-        run_config["ops"] = {DBT_STEP: {"config": config}}
+        run_config["ops"] = {name: {"config": config} for name in sorted(dbt_nodes)}
     return run_config

@@ -134,6 +134,31 @@ def run(
     _run(settings, parse_as_of(as_of), full_refresh)
 
 
+@app.command("churn-model")
+def churn_model(warehouse: WarehouseOpt = None) -> None:
+    """Train and score the churn-risk model on the features dbt built and write
+    ml.churn_risk_scored and ml.churn_model_evaluated: the step `revops run` runs between
+    its two dbt builds, for a dbt run by hand (README, Running dbt directly)."""
+    from ml.churn_step import ChurnStepError, score_warehouse
+    from orchestration.run import RunLockedError, warehouse_lock
+
+    settings = Settings.from_env(warehouse=warehouse)
+    if not settings.warehouse.exists():
+        raise fail(f"{settings.warehouse} does not exist yet: run `revops run` or dbt first")
+    try:
+        with warehouse_lock(settings):
+            done = score_warehouse(settings)
+    except (ChurnStepError, RunLockedError) as error:
+        raise fail(str(error)) from None
+    rows = sum(done.rows_by_split.values())
+    err.print(f"{done.description()} ({done.seconds:.1f}s)", markup=False)
+    out.print(
+        f"wrote ml.churn_risk_scored ({rows:,} rows) and ml.churn_model_evaluated",
+        markup=False,
+        highlight=False,
+    )
+
+
 def _outputs(settings: Settings) -> dict[str, Path]:
     return {
         "Warehouse": settings.warehouse,

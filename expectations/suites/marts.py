@@ -37,7 +37,7 @@ The account 360 holds one row per current account of staging and no other
 (nothing lost, nothing invented), and its MRR in the as-of month is fct_mrr's
 (docs/metrics.md (Account 360)). The churn model's evaluations in
 `marts.model_evaluation` hold this build's row, whose test window counts the
-test rows the model scored (`intermediate.int_churn_risk_scored`).
+test rows the model scored (`ml.churn_risk_scored`, written by ml/churn_step.py).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ SPINE = "intermediate.int_metric_months_spined"
 LEAD_FUNNEL = "lead_funnel_monthly"
 ACCOUNT_360 = "account_360"
 MODEL_EVALUATION = "model_evaluation"
-CHURN_SCORES = "intermediate.int_churn_risk_scored"
+CHURN_SCORES = "ml.churn_risk_scored"
 PRODUCT_MARGIN = "product_margin_monthly"
 
 
@@ -435,7 +435,7 @@ def model_evaluation_suite() -> SuiteSpec:
                     model_evaluation_query(),
                     f"the latest row of {MODEL_EVALUATION} is this build's: the as-of "
                     "month of int_metric_months_spined and the test rows of "
-                    "int_churn_risk_scored",
+                    "ml.churn_risk_scored",
                 ),
                 ERROR,
             ),

@@ -14,6 +14,10 @@ from typing import Any
 from foundation.settings import Settings
 
 EXCLUDE_FROM_PRODUCTION = ("--exclude-resource-type", "unit_test")
+# What reads the tables of the Python models (ml/): the sources `ml.*` and every node
+# downstream of them (account_360, model_evaluation, their tests). A build runs in two
+# steps around the ml step: `--exclude AFTER_ML`, the step, then `--select AFTER_ML`.
+AFTER_ML = "source:ml+"
 
 
 def dbt_vars(settings: Settings, as_of: str = "") -> dict[str, str | int]:

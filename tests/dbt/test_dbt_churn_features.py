@@ -20,7 +20,7 @@ import pytest
 
 from foundation.contract import ENTITIES
 from foundation.settings import Settings
-from tests.metrics.helpers import query, run_dbt
+from tests.metrics.helpers import dbt_around_churn_model, query, run_dbt
 
 CUT_MONTH = date(2024, 9, 1)
 CUT_AT = "2024-10-01 00:00:00+00"  # the first instant after month_end(M)
@@ -125,15 +125,16 @@ def full_and_cut(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     load_landing(Settings(landing, full))
     shutil.copy(full, cut)
     deleted = cut_raw_after(cut, CUT_AT, CUT_MONTH)
-    # the full warehouse goes on to the churn model and the account 360, with their data
-    # tests (the unit tests run in every dbt build of the project)
-    run(
-        [
-            *("build", "--select", "+account_360", "+model_evaluation"),
-            *("--exclude", "test_type:unit", "--indirect-selection", "cautious"),
-        ],
+    # the full warehouse goes on to the churn model (its step between the dbt builds; in
+    # dbt's graph the features lead nowhere, so they are selected too) and the account
+    # 360, with their data tests (the unit tests run in every dbt build of the project)
+    dbt_around_churn_model(
+        "build",
         full,
         tmp / "target_full",
+        select=("+int_account_features_monthly", "+account_360", "+model_evaluation"),
+        exclude=("test_type:unit",),
+        args=("--indirect-selection", "cautious"),
     )
     run(["run", "--select", "+int_account_features_monthly"], cut, tmp / "target_cut")
     return full, cut, deleted
@@ -200,7 +201,7 @@ def test_each_build_appends_its_evaluation(full_and_cut):
     )
     scored_test_rows = query(
         full,
-        "select count(*) from intermediate.int_churn_risk_scored where split = 'test'",
+        "select count(*) from ml.churn_risk_scored where split = 'test'",
     )[0][0]
     assert row[0] in ("trained", "trained_test_has_one_class", "too_few_known_outcomes")
     assert row[1] == scored_test_rows

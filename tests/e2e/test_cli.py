@@ -15,7 +15,7 @@ import pytest
 from foundation.settings import PROJECT_ROOT
 
 REVOPS = [sys.executable, "-m", "revops.cli"]
-COMMANDS = ["generate", "run", "demo", "kpis", "report", "contract-sync"]
+COMMANDS = ["generate", "run", "demo", "kpis", "report", "churn-model", "contract-sync"]
 
 
 def revops(*args: str, env: dict[str, str] | None = None, cwd: Path = PROJECT_ROOT):
@@ -48,6 +48,19 @@ def test_missing_landing_folder_exits_1_with_one_line(tmp_path):
     assert done.returncode == 1
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "does not exist" in lines[0], done.stderr
+
+
+def test_churn_model_without_a_warehouse_or_features_exits_1_with_one_line(tmp_path):
+    missing = revops("churn-model", "--warehouse", str(tmp_path / "nope.duckdb"))
+    assert missing.returncode == 1 and not (tmp_path / "nope.duckdb").exists()
+    assert "does not exist yet" in missing.stderr
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    done = revops("churn-model", "--warehouse", str(empty))
+    assert done.returncode == 1
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert "cannot read intermediate.int_account_features_monthly" in lines[0]
 
 
 def test_second_run_on_a_locked_warehouse_exits_1(tmp_path, small_company):
@@ -115,7 +128,11 @@ def test_run_then_rerun_is_idempotent_and_prints_kpis(tmp_path, small_company):
     env = {"REVOPS_LANDING": str(small_company), "REVOPS_WAREHOUSE": str(warehouse)}
     first = revops("run", env=env)
     assert first.returncode == 0, first.stderr
-    assert "revops_dbt_models" in first.stderr, "each step's progress is shown"
+    progress = [line.split()[1] for line in first.stderr.splitlines() if line.startswith("  ok ")]
+    # each step's progress is shown: the churn model's between the two dbt steps
+    steps = ("revops_dbt_models", "churn_model", "revops_dbt_after_ml")
+    assert all(step in progress for step in steps), first.stderr
+    assert sorted(steps, key=progress.index) == list(steps), progress
     files = sorted(p for p in small_company.rglob("*.csv") if not p.parts[-2].startswith("_"))
     invoice_rows = _rows_in_landing(small_company, "invoices")
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -138,6 +155,15 @@ def test_run_then_rerun_is_idempotent_and_prints_kpis(tmp_path, small_company):
             == counts
         )
         assert con.execute("select count(*) from raw.invoices").fetchone()[0] == raw_invoices
+    # the churn model's step alone (for a dbt run by hand) writes the same rows again
+    scored = "select * from ml.churn_risk_scored order by month, account_id"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        before = con.execute(scored).fetchall()
+    again = revops("churn-model", env=env)
+    assert again.returncode == 0, again.stderr
+    assert f"wrote ml.churn_risk_scored ({len(before):,} rows)" in again.stdout
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute(scored).fetchall() == before
     kpis = revops("kpis", env=env)
     assert kpis.returncode == 0, kpis.stderr
     shown = [" ".join(line.replace("│", " ").split()) for line in kpis.stdout.splitlines()]

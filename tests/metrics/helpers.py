@@ -15,6 +15,8 @@ import duckdb
 
 from foundation.settings import Settings
 from ingestion.loader import load_landing
+from ml.churn_step import score_warehouse
+from orchestration.dbt.args import AFTER_ML
 from tests.metrics import metrics_company as co
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,12 +52,34 @@ def run_dbt(args: list[str], warehouse: Path, target: Path) -> subprocess.Comple
     )
 
 
+def dbt_around_churn_model(
+    command: str,
+    warehouse: Path,
+    target: Path,
+    *,
+    select: tuple[str, ...] = (),
+    exclude: tuple[str, ...] = (),
+    args: tuple[str, ...] = (),
+) -> None:
+    """`dbt <command>` as the pipeline runs it: the nodes chosen but those reading the ml
+    tables, the churn model's step (ml/churn_step.py), then those (`AFTER_ML`)."""
+    selected = ("--select", *select) if select else ()
+    before = [command, *selected, "--exclude", AFTER_ML, *exclude, *args]
+    after = [command, "--select", AFTER_ML, *(("--exclude", *exclude) if exclude else ()), *args]
+    result = run_dbt(before, warehouse, target)
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
+    score_warehouse(Settings(landing=warehouse.parent, warehouse=warehouse))
+    result = run_dbt(after, warehouse, target)
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
+
+
 def build_company(tmp: Path, as_of: str) -> Path:
     landing = co.write_landing(tmp / "landing")
     warehouse = tmp / "warehouse.duckdb"
     load_landing(Settings(landing, warehouse))
-    result = run_dbt(["build", "--vars", f"{{as_of: '{as_of}'}}"], warehouse, tmp / "target")
-    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
+    dbt_around_churn_model(
+        "build", warehouse, tmp / "target", args=("--vars", f"{{as_of: '{as_of}'}}")
+    )
     return warehouse
 
 

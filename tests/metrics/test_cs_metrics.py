@@ -28,9 +28,9 @@ from tests.metrics.helpers import (
     as_iso,
     assert_rows,
     close,
+    dbt_around_churn_model,
     mf_query,
     query,
-    run_dbt,
     show,
 )
 
@@ -201,8 +201,9 @@ def without_cs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert "unit_cost" not in (landing / "products" / "2025-07-10.csv").read_text().split("\n")[0]
     warehouse = tmp / "warehouse.duckdb"
     load_landing(Settings(landing, warehouse))
-    result = run_dbt(["run", "--vars", f"{{as_of: '{co.AS_OF}'}}"], warehouse, tmp / "target")
-    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
+    dbt_around_churn_model(
+        "run", warehouse, tmp / "target", args=("--vars", f"{{as_of: '{co.AS_OF}'}}")
+    )
     yield warehouse
     shutil.rmtree(tmp / "target", ignore_errors=True)
 

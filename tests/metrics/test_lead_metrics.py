@@ -27,9 +27,9 @@ from tests.metrics.helpers import (
     as_iso,
     assert_rows,
     close,
+    dbt_around_churn_model,
     mf_query,
     query,
-    run_dbt,
     show,
 )
 
@@ -170,8 +170,9 @@ def without_leads(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.rmtree(landing / name)
     warehouse = tmp / "warehouse.duckdb"
     load_landing(Settings(landing, warehouse))
-    result = run_dbt(["run", "--vars", f"{{as_of: '{co.AS_OF}'}}"], warehouse, tmp / "target")
-    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
+    dbt_around_churn_model(
+        "run", warehouse, tmp / "target", args=("--vars", f"{{as_of: '{co.AS_OF}'}}")
+    )
     yield warehouse
     shutil.rmtree(tmp / "target", ignore_errors=True)
 

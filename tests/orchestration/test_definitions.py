@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -13,6 +15,7 @@ from foundation.contract import ENTITIES
 from foundation.settings import PROJECT_ROOT, Settings
 from orchestration.dbt.project import prepare_manifest
 from orchestration.defs.resources import WarehouseResource
+from orchestration.run import run_config_of
 
 SNAPSHOT = PROJECT_ROOT / "tests" / "orchestration" / "asset_graph.snapshot.txt"
 
@@ -70,6 +73,40 @@ def test_the_report_follows_the_serving_marts(defs):
     report = graph.get(dg.AssetKey(["serving", "report"]))
     assert {key.to_user_string() for key in report.parent_keys} == {"serving/marts"}
     assert report.group_name == "publish"
+
+
+def test_the_churn_model_sits_between_the_two_dbt_steps(defs):
+    """The ml asset reads the features and the spine and is the dbt sources ml.*, so the
+    dbt models that read those sources come after it, in the second dbt step."""
+    graph = defs.resolve_asset_graph()
+
+    def parents(key: str) -> set[str]:
+        node = graph.get(dg.AssetKey(key.split("/")))
+        return {parent.to_user_string() for parent in node.parent_keys}
+
+    for name in ("churn_risk_scored", "churn_model_evaluated"):
+        assert graph.get(dg.AssetKey(["ml", name])).is_materializable, name
+    assert parents("ml/churn_risk_scored") == {"intermediate/int_account_features_monthly"}
+    assert parents("ml/churn_model_evaluated") == {
+        "ml/churn_risk_scored",
+        "intermediate/int_metric_months_spined",
+    }
+    assert "ml/churn_risk_scored" in parents("marts/account_360")
+    assert "ml/churn_model_evaluated" in parents("marts/model_evaluation")
+    job = defs.get_job_def("revops_pipeline")
+    steps = {node.name: node.definition.name for node in job.graph.nodes}
+    # one node per dbt step: Dagster had nothing to split
+    dbt_steps = sorted(name for name, op in steps.items() if op.startswith("revops_dbt"))
+    assert dbt_steps == ["revops_dbt_after_ml", "revops_dbt_models"]
+    assert "churn_model" in steps
+    # the two dbt steps share the run's dbt config (as-of date, full refresh)
+    config = run_config_of(job, Settings(Path("l"), Path("w.duckdb")), date(2025, 6, 30), True)
+    assert config["ops"] == {
+        "revops_dbt_after_ml": {"config": {"as_of": "2025-06-30", "full_refresh": True}},
+        "revops_dbt_models": {"config": {"as_of": "2025-06-30", "full_refresh": True}},
+    }
+    # the dbt-only job builds the churn model too, between its two dbt steps
+    assert "churn_model" in {node.name for node in defs.get_job_def("dbt_only").graph.nodes}
 
 
 def test_jobs_schedule_and_sensor(defs):

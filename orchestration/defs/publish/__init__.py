@@ -4,12 +4,12 @@ revenue report drawn from them."""
 import dagster as dg
 
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
-from orchestration.defs.transform import revops_dbt_models
+from orchestration.defs.transform import DBT_ASSETS
 from serving.publish import publish
 from serving.report import write_report
 
 MART_KEYS = sorted(
-    (key for key in revops_dbt_models.keys if key.path[0] == "marts"),
+    (key for assets in DBT_ASSETS for key in assets.keys if key.path[0] == "marts"),
     key=lambda key: key.to_user_string(),
 )
 

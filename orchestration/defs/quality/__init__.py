@@ -1,11 +1,9 @@
-"""Quality domain: each Great Expectations suite is an asset check on its table; the
-churn model's evaluation is a check with its numbers as metadata."""
+"""Quality domain: each Great Expectations suite is an asset check on its table."""
 
 import dagster as dg
 
 from expectations.runner import list_suites, validate
 from foundation.checks import can_block
-from orchestration.defs.quality.churn_model import churn_model_evaluation
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 
 LAYERS = ("raw", "staging", "marts")
@@ -63,9 +61,6 @@ def build_layer_checks(layer: str) -> dg.AssetChecksDefinition:
     return _layer_checks
 
 
-quality_checks: list[dg.AssetChecksDefinition] = [
-    *(build_layer_checks(layer) for layer in LAYERS),
-    churn_model_evaluation,
-]
+quality_checks: list[dg.AssetChecksDefinition] = [build_layer_checks(layer) for layer in LAYERS]
 
 __all__ = ["quality_checks"]

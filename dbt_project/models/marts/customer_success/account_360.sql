@@ -8,8 +8,9 @@
     (as-of - 90 days, as-of], seat utilization in the latest usage month on or
     before the as-of month; null while the entity never landed), sales (open
     pipeline at the as-of date, last activity on or before it) and the churn
-    risk of int_churn_risk_scored (null without MRR in the as-of month or
-    without a trained model).
+    risk of the source ml.churn_risk_scored (written by the Python step
+    ml/churn_step.py; null without MRR in the as-of month or without a trained
+    model).
 #}
 with
 
@@ -104,7 +105,7 @@ churn_risk_scores as (
     select
         account_id,
         churn_risk
-    from {{ ref('int_churn_risk_scored') }}
+    from {{ source('ml', 'churn_risk_scored') }}
     where split = 'current'
 ),
 

@@ -8,10 +8,12 @@
     )
 }}
 {#
-    Grain: one row per dbt invocation that built the churn-risk model
-    (docs/metrics.md (Account 360)): the evaluation of int_churn_model_evaluated
-    with the invocation's id and start time. Incremental, full_refresh=false:
-    every run appends its row and `--full-refresh` keeps the history.
+    Grain: one row per dbt invocation that built this model (docs/metrics.md
+    (Account 360)): the churn-risk model's evaluation in the source
+    ml.churn_model_evaluated (written by the Python step ml/churn_step.py just
+    before) with the invocation's id and start time. Incremental,
+    full_refresh=false: every run appends its row and `--full-refresh` keeps the
+    history.
 #}
 {%- set trained_at -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}'
@@ -23,7 +25,7 @@
 with
 
 evaluation as (
-    select * from {{ ref('int_churn_model_evaluated') }}
+    select * from {{ source('ml', 'churn_model_evaluated') }}
 ),
 
 final as (
