@@ -12,7 +12,7 @@ export REVOPS_WAREHOUSE ?= warehouse/revops.duckdb
 export DBT_PROFILES_DIR ?= $(CURDIR)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install demo test lint format clean bench dev generate lock screenshot
+.PHONY: install demo test lint format clean bench dev generate lock screenshot reliability
 
 install: $(STAMP) ## Create .venv with the locked dependencies (idempotent)
 
@@ -33,6 +33,15 @@ demo: $(STAMP) ## Generate the sample company if missing, run the pipeline, prin
 test: $(STAMP) ## Run the whole test suite
 	@mkdir -p $(DAGSTER_HOME)
 	@$(BIN)/pytest
+
+reliability: $(STAMP) ## Crash, load, hostile-file and personal-data campaigns (hours); writes RELIABILITY.md
+	@mkdir -p $(DAGSTER_HOME)
+	@results=$$(mktemp -d /tmp/revops-reliability.XXXXXX); \
+	REVOPS_RELIABILITY_RESULTS=$$results $(BIN)/pytest tests/reliability -p no:cacheprovider \
+		-m "reliability_long or not reliability_long" --junitxml=$$results/junit.xml; \
+	status=$$?; \
+	$(BIN)/python -m tests.reliability.render $$results $$results/junit.xml RELIABILITY.md; \
+	rm -rf $$results; exit $$status
 
 lint: $(STAMP) ## ruff for Python, sqlfluff for SQL, generated files up to date
 	@$(BIN)/ruff check .

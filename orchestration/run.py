@@ -2,16 +2,29 @@
 
 One code path: the same Definitions and job that `dagster dev` shows, executed
 in this process, with a lock so that two runs never write one warehouse.
+
+SIGTERM (what `kill`, systemd and Kubernetes send) and SIGINT (Ctrl-C) stop a
+run cleanly: before the Dagster run starts, at once; during it, Dagster raises
+an interruption in the running step (dbt gets SIGINT and stops its build), and
+the run ends there. Every write is a transaction or a file renamed into place,
+so what a stopped run leaves is whole: files loaded or not, models built or
+not, and the published version the previous one unless the step that swaps it
+in had finished. The lock is released on the way out. The outcome names the
+signal and the step it stopped.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+import signal
+import socket
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from datetime import date
+from types import FrameType
 from typing import Any
 
 import dagster as dg
@@ -19,9 +32,11 @@ import dagster as dg
 from foundation.settings import Settings
 from orchestration.dbt.project import prepare_manifest
 from orchestration.defs.resources import WarehouseResource
+from serving.publish import current_version
 
 # The dbt steps (orchestration/defs/transform): both take the same run config.
 DBT_STEPS = ("revops_dbt_models", "revops_dbt_after_ml")
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # How Dagster prefixes the description of a `dg.Failure` a step raised (already one line).
 _FAILURE_PREFIX = f"{dg.Failure.__module__}.{dg.Failure.__qualname__}: "
 
@@ -30,11 +45,20 @@ class RunLockedError(RuntimeError):
     """Another run holds the warehouse."""
 
 
+class RunStopped(BaseException):  # like KeyboardInterrupt: not an error of the run's code
+    """A stop signal arrived outside the Dagster run (before its first step)."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
 @dataclass
 class RunOutcome:
     success: bool
     run_id: str
     reason: str = ""
+    stopped_by: str = ""  # the signal that stopped the run (SIGTERM, SIGINT), if one did
 
 
 @contextmanager
@@ -98,17 +122,93 @@ def run_job(
     manifest is made (if stale) before the definitions are loaded.
     """
     with warehouse_lock(settings):
-        prepare_manifest(settings)
-        from orchestration.definitions import defs  # reads the manifest made above
+        published_before = current_version(settings)
+        try:
+            with _stop_signals() as heard:
+                prepare_manifest(settings)
+                from orchestration.definitions import defs  # reads the manifest made above
 
-        job = defs.get_job_def(job_name)
-        run_config = run_config_of(job, settings, as_of, full_refresh)
-        # dbt's own log lines go to the Dagster event log, not to this terminal.
-        with open(os.devnull, "w") as devnull, redirect_stdout(devnull):
-            result = job.execute_in_process(run_config=run_config, raise_on_error=False)
+                job = defs.get_job_def(job_name)
+                run_config = run_config_of(job, settings, as_of, full_refresh)
+                # dbt's own log lines go to the Dagster event log, not to this terminal.
+                with open(os.devnull, "w") as devnull, redirect_stdout(devnull):
+                    result = job.execute_in_process(run_config=run_config, raise_on_error=False)
+                stopped_by = heard()
+        except RunStopped as stop:
+            return _stopped("", stop.signal_name, "start-up", published_before, settings)
+    if stopped_by and not result.success:
+        step = _stopped_step(result)
+        return _stopped(result.run_id, stopped_by, step, published_before, settings)
     if result.success:
         return RunOutcome(True, result.run_id)
     return RunOutcome(False, result.run_id, _first_failure(result))
+
+
+@contextmanager
+def _stop_signals() -> Iterator[Callable[[], str]]:
+    """While inside, SIGTERM and SIGINT stop the run; yields a function naming the first of
+    them received so far ("" if none).
+
+    Outside the Dagster run the handler raises `RunStopped`. During it Dagster installs
+    its own handler (the same one for both signals), so which signal arrived is read
+    from the wakeup file descriptor, where Python writes the number of every signal
+    it handles.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: ""  # signal handlers belong to the main thread
+        return
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    received: list[str] = []
+
+    def heard() -> str:
+        try:
+            data = reader.recv(256)
+        except BlockingIOError:
+            data = b""
+        received.extend(signal.Signals(n).name for n in data if n in STOP_SIGNALS)
+        return received[0] if received else ""
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise RunStopped(signal.Signals(signum).name)
+
+    previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
+    try:
+        yield heard
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        signal.set_wakeup_fd(previous_fd)
+        reader.close()
+        writer.close()
+
+
+def _stopped_step(result: dg.ExecuteInProcessResult) -> str:
+    """The step a stop signal interrupted, else the last step that started."""
+    started = ""
+    for event in result.all_events:
+        if event.event_type_value == "STEP_START":
+            started = event.step_key or started
+        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data:
+            error = event.step_failure_data.error
+            if error is not None and error.cls_name == dg.DagsterExecutionInterruptedError.__name__:
+                return event.step_key or started
+    return started or "start-up"
+
+
+def _stopped(
+    run_id: str, signal_name: str, step: str, published_before: str, settings: Settings
+) -> RunOutcome:
+    if current_version(settings) != published_before:
+        kept = "the new version was published before it stopped"
+    elif settings.serving.exists():
+        kept = "the previous published version is unchanged"
+    else:
+        kept = "nothing is published yet"
+    reason = f"stopped by {signal_name} during {step}; {kept}"
+    return RunOutcome(False, run_id, reason, stopped_by=signal_name)
 
 
 def run_config_of(

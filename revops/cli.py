@@ -1,7 +1,8 @@
 """The `revops` command line.
 
 Exit codes: 0 success; 1 the pipeline failed (an error or a blocking
-data-quality failure), with a one-line reason on stderr; 2 bad usage.
+data-quality failure) or was stopped (SIGTERM, SIGINT), with a one-line reason
+on stderr; 2 bad usage.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import signal
 import sys
 import time
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -102,7 +105,17 @@ def generate(
     out.print(summary.render())
 
 
+def _stopped_while_starting(signum: int, _frame: FrameType | None) -> None:
+    """Before the run holds the warehouse (importing Dagster takes seconds), a stop signal
+    ends the command at once: nothing has been written."""
+    name = signal.Signals(signum).name
+    err.print(f"revops run: stopped by {name} during start-up; nothing was changed", markup=False)
+    raise typer.Exit(code=1)
+
+
 def _run(settings: Settings, as_of: date | None, full_refresh: bool) -> None:
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, _stopped_while_starting)
     from orchestration.run import RunLockedError, run_job
 
     if not settings.landing.is_dir():
@@ -113,6 +126,12 @@ def _run(settings: Settings, as_of: date | None, full_refresh: bool) -> None:
         outcome = run_job(settings, as_of=as_of, full_refresh=full_refresh)
     except RunLockedError as error:
         raise fail(str(error)) from None
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if outcome.stopped_by:
+        err.print(f"revops run: {outcome.reason}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1)
     if not outcome.success:
         raise fail(f"pipeline failed (run {outcome.run_id[:8]}): {outcome.reason}")
     err.print(f"pipeline done in {time.monotonic() - started:.1f}s (run {outcome.run_id[:8]})")

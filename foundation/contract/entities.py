@@ -101,8 +101,7 @@ ACCOUNTS = Entity(
             "name",
             "str",
             required=True,
-            description="Account name; personal data.",
-            sensitive=True,
+            description="Account (company) name.",
             staging_name="account_name",
         ),
         Column(

@@ -17,6 +17,7 @@ from dagster_dbt import DbtProject
 
 from foundation.settings import PROJECT_ROOT, Settings
 from orchestration.dbt.args import dbt_vars
+from orchestration.dbt.watchdog import ends_with_this_process
 
 # The venv's dbt, also when the venv is not on PATH (`.venv/bin/revops`).
 DBT_EXECUTABLE = shutil.which("dbt") or str(Path(sys.executable).parent / "dbt")
@@ -71,20 +72,20 @@ def prepare_manifest(settings: Settings) -> Path:
         and json.loads(recorded.read_text()) == parse_vars
     )
     if not fresh:
-        subprocess.run(
-            [
-                DBT_EXECUTABLE,
-                "parse",
-                "--quiet",
-                "--target-path",
-                str(manifest.parent),
-                "--profiles-dir",
-                str(PROJECT_ROOT),
-                "--vars",
-                json.dumps(parse_vars),
-            ],
-            cwd=PROJECT_ROOT,
-            check=True,
-        )
+        command = [
+            DBT_EXECUTABLE,
+            "parse",
+            "--quiet",
+            "--target-path",
+            str(manifest.parent),
+            "--profiles-dir",
+            str(PROJECT_ROOT),
+            "--vars",
+            json.dumps(parse_vars),
+        ]
+        with subprocess.Popen(command, cwd=PROJECT_ROOT) as parse, ends_with_this_process(parse):
+            code = parse.wait()
+        if code:
+            raise subprocess.CalledProcessError(code, command)
         recorded.write_text(json.dumps(parse_vars))
     return manifest

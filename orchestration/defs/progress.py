@@ -1,4 +1,14 @@
-"""A quiet console logger: one line per step (start, done with its time, failure)."""
+"""A quiet console logger: a line when a phase of the run begins, then one line per step
+(done with its time, failed, or stopped by a signal).
+
+The phases, in the order the pipeline runs them (validate twice: the raw checks
+before dbt, the staging and mart checks after it):
+
+    ingest / validate / dbt / validate / publish
+
+Each phase line is printed when the phase's first step starts; tools that watch
+a run (the crash tests in tests/reliability) read them.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +21,14 @@ import dagster as dg
 # Dagster puts the structured event of a log record in this attribute (the
 # `dagster_event` field of its JSON console logger's output).
 EVENT_ATTRIBUTE = "dagster_event"
+# A step's phase, by the start of its key; a step matching none (the churn model's
+# evaluation check) belongs to the phase it runs in.
+PHASE_OF_STEP = (
+    ("raw__", "ingest"),
+    ("gx_", "validate"),
+    ("revops_dbt_models", "dbt"),
+    ("serving__", "publish"),
+)
 _EVENTS = {
     dg.DagsterEventType.STEP_START,
     dg.DagsterEventType.STEP_SUCCESS,
@@ -24,6 +42,7 @@ class StepProgressHandler(logging.Handler):
         super().__init__()
         self.stream = stream or sys.stderr
         self.started: dict[str, float] = {}
+        self.phase = ""
 
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, EVENT_ATTRIBUTE, None)
@@ -37,11 +56,17 @@ class StepProgressHandler(logging.Handler):
         kind = event.event_type
         if kind == dg.DagsterEventType.STEP_START:
             self.started[step] = time.monotonic()
-            return None
+            phase = next((p for prefix, p in PHASE_OF_STEP if step.startswith(prefix)), None)
+            if phase is None or phase == self.phase:
+                return None
+            self.phase = phase
+            return phase
         if kind == dg.DagsterEventType.STEP_SUCCESS:
             return f"  ok {step} ({self._elapsed(step)})"
         if kind == dg.DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error if event.step_failure_data else None
+            if error is not None and error.cls_name == dg.DagsterExecutionInterruptedError.__name__:
+                return f"  stopped {step} ({self._elapsed(step)})"
             reason = error.message.strip().splitlines()[0] if error else ""
             return f"  FAILED {step} ({self._elapsed(step)}): {reason}"
         evaluation = event.asset_check_evaluation_data

@@ -13,7 +13,12 @@ from pathlib import Path
 
 from foundation.settings import PROJECT_ROOT
 from revops.codegen.contract_doc import render_contract_doc
-from revops.codegen.dbt_files import render_reason_codes, render_sources, render_staging_models
+from revops.codegen.dbt_files import (
+    render_personal_data_test,
+    render_reason_codes,
+    render_sources,
+    render_staging_models,
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,11 @@ def generated_files() -> list[GeneratedFile]:
             "dbt staging models and tests",
         ),
         GeneratedFile("dbt_project/seeds/reason_codes.csv", render_reason_codes, "dbt seed"),
+        GeneratedFile(
+            "dbt_project/data_tests/marts_hold_no_personal_data.sql",
+            render_personal_data_test,
+            "dbt test: no personal data in the marts",
+        ),
         *_gx_suite_files(),
     ]
 

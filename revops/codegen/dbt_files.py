@@ -7,12 +7,15 @@
   columns not null, enums, ranges, references resolved or flagged).
 - `seeds/reason_codes.csv`: the bad-row reason codes, so that dbt can test
   the codes it writes into `audit.flagged` against the registry.
+- `data_tests/marts_hold_no_personal_data.sql`: the registry's sensitive columns
+  never reach a mart, tested on every mart (the models in `models/marts/`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -26,6 +29,7 @@ from foundation.contract import (
     entity,
     foreign_keys,
 )
+from foundation.settings import PROJECT_ROOT
 
 HEADER = "# Generated from foundation/contract/ by `revops contract-sync`; do not edit by hand.\n"
 FRESHNESS = {
@@ -206,3 +210,65 @@ def render_reason_codes() -> str:
     for reason in REASONS:
         writer.writerow([reason.code, reason.kind, reason.fate, reason.description])
     return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- personal data
+
+MARTS_DIR = PROJECT_ROOT / "dbt_project" / "models" / "marts"
+
+
+def sensitive_staged_names() -> list[str]:
+    """The staging names of the columns the registry marks sensitive (personal data)."""
+    return sorted({c.staged_as.lower() for e in ENTITIES for c in e.columns if c.sensitive})
+
+
+def mart_models(marts_dir: Path = MARTS_DIR) -> list[str]:
+    """Every mart model: the SQL and Python models under models/marts/."""
+    return sorted(p.stem for p in marts_dir.rglob("*") if p.suffix in (".sql", ".py"))
+
+
+def check_mart_columns(marts_dir: Path = MARTS_DIR) -> None:
+    """Refuse a mart column documented as personal data (`meta: {sensitive: true}`) or named
+    like a sensitive column: personal data stay in raw and staging."""
+    sensitive = sensitive_staged_names()
+    for path in sorted(marts_dir.rglob("*.yml")):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            for column in model.get("columns", []):
+                name = column["name"].lower()
+                meta = {**column.get("meta", {}), **column.get("config", {}).get("meta", {})}
+                named = [s for s in sensitive if s in name]
+                if meta.get("sensitive") or named:
+                    why = f"named like {named[0]}" if named else "marked sensitive"
+                    where = (
+                        path.relative_to(PROJECT_ROOT)
+                        if path.is_relative_to(PROJECT_ROOT)
+                        else path
+                    )
+                    raise ValueError(
+                        f"{where}: {model['name']}.{column['name']} is {why}: personal data "
+                        "stay in raw and staging (docs/architecture.md, Personal data)"
+                    )
+
+
+def render_personal_data_test() -> str:
+    check_mart_columns()
+    refs = "".join(f"            ref('{name}'),\n" for name in mart_models())
+    names = ", ".join(f"'{name}'" for name in sensitive_staged_names())
+    return (
+        "{# Generated from foundation/contract/ and models/marts/ by\n"
+        "   `revops contract-sync`; do not edit by hand. #}\n"
+        "{#\n"
+        "    No personal data in the marts: the columns the contract registry marks\n"
+        "    sensitive stay in raw and staging. Fails with a row per mart column named\n"
+        "    like one of them or holding e-mail-like values (macros/personal_data.sql).\n"
+        "#}\n"
+        "{{ config(severity='error', tags=['personal_data']) }}\n\n"
+        "{{\n"
+        "    personal_data_in_marts(\n"
+        "        marts=[\n"
+        f"{refs}"
+        "        ],\n"
+        f"        sensitive_columns=[{names}],\n"
+        "    )\n"
+        "}}\n"
+    )

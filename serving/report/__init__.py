@@ -88,8 +88,12 @@ def render_report(serving: Path, settings: Settings) -> tuple[str, dict[str, int
 
 
 def replace_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file beside it, fsynced, then renamed."""
+    """Write `data` to `path` via a temporary file beside it, fsynced, then renamed.
+
+    A writer killed outright (SIGKILL) leaves its temporary file behind; the next
+    write removes those of writers no longer running."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_dead_writers_files(path)
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
         with open(tmp, "wb") as handle:
@@ -105,6 +109,19 @@ def replace_atomically(path: Path, data: bytes) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def _remove_dead_writers_files(path: Path) -> None:
+    for tmp in path.parent.glob(f"{path.name}.tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except PermissionError:
+            pass  # running, as another user
 
 
 def write_report(

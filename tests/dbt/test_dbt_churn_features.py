@@ -186,7 +186,7 @@ def test_account_360_has_every_current_account_and_no_personal_data(full_and_cut
         )
     }
     sensitive = {c.staged_as for e in ENTITIES for c in e.columns if c.sensitive}
-    assert sensitive >= {"account_name", "email", "comment"}
+    assert sensitive >= {"email", "comment"}
     assert columns & sensitive == set()
     assert query(full, "select count(*) from marts.account_360") == query(
         full, "select count(*) from staging.stg_accounts"

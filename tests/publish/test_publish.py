@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -119,3 +120,109 @@ def test_failed_blocking_check_refuses_to_publish_and_keeps_previous_files(setti
     # Another run without failures publishes.
     publish(settings, run_id="run-2")
     assert _digest(settings.serving) != before["serving.duckdb"]
+
+
+def _mode(path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def _stamp(serving) -> set[tuple[str, int, str]]:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        return set(
+            con.execute("select table_name, row_count, version from publication.marts").fetchall()
+        )
+
+
+def test_published_files_are_read_only_and_a_rerun_replaces_them(settings):
+    _make_warehouse(settings, [100])
+    first = publish(settings)
+    published = [settings.serving, *settings.parquet_dir.iterdir()]
+    assert sorted(p.name for p in published) == [
+        "fct_mrr.parquet",
+        "metrics_monthly.parquet",
+        "serving.duckdb",
+    ]
+    assert {_mode(p) for p in published} == {0o444}
+    _make_warehouse(settings, [100, 200])
+    second = publish(settings)
+    assert second.version != first.version
+    assert {_mode(p) for p in [settings.serving, *settings.parquet_dir.iterdir()]} == {0o444}
+    assert second.tables == {"fct_mrr": 1, "metrics_monthly": 2}
+    assert _stamp(settings.serving) == {
+        ("fct_mrr", 1, second.version),
+        ("metrics_monthly", 2, second.version),
+    }
+
+
+def test_serving_and_parquet_are_one_version_named_in_each_file(settings):
+    _make_warehouse(settings, [100, 200, 300])
+    result = publish(settings, run_id="run-7")
+    # The fixed paths are links through .published/current into the version's folder.
+    folder = settings.warehouse_dir / ".published" / result.version
+    assert settings.serving.resolve() == folder / "serving.duckdb"
+    assert settings.parquet_dir.resolve() == folder / "parquet"
+    assert os.readlink(settings.warehouse_dir / ".published" / "current") == result.version
+    for name, rows in (("fct_mrr", 1), ("metrics_monthly", 3)):
+        path = settings.parquet_dir / f"{name}.parquet"
+        kv = dict(
+            duckdb.sql(
+                f"select key::varchar, value::varchar from parquet_kv_metadata('{path}')"
+            ).fetchall()
+        )
+        assert kv == {"revops_version": result.version, "revops_run_id": "run-7"}
+        assert duckdb.sql(f"select count(*) from '{path}'").fetchall() == [(rows,)]
+    with duckdb.connect(str(settings.serving), read_only=True) as con:
+        assert con.execute("select distinct run_id from publication.marts").fetchall() == [
+            ("run-7",)
+        ]
+
+
+def test_a_publish_killed_halfway_changes_nothing_readers_see_and_is_cleaned_up(settings):
+    _make_warehouse(settings, [100])
+    kept = publish(settings)
+    versions = settings.warehouse_dir / ".published"
+    # What a publish killed before its swap leaves: a version folder half written and a
+    # link made but not yet renamed over `current`.
+    dead = versions / "v20990101T000000000000Z-deadbeef"
+    (dead / "parquet").mkdir(parents=True)
+    (dead / "parquet" / "fct_mrr.parquet").write_bytes(b"PAR1 half")
+    os.symlink(dead.name, versions / ".link-current-99999")
+    assert _stamp(settings.serving) == {
+        ("fct_mrr", 1, kept.version),
+        ("metrics_monthly", 1, kept.version),
+    }
+    _make_warehouse(settings, [100, 200])
+    newer = publish(settings)
+    third = publish(settings)
+    # Left: the current version, the one before it, and the `current` link.
+    assert sorted(p.name for p in versions.iterdir()) == sorted(
+        ["current", newer.version, third.version]
+    )
+    assert _stamp(settings.serving) == {
+        ("fct_mrr", 1, third.version),
+        ("metrics_monthly", 2, third.version),
+    }
+
+
+def test_a_warehouse_folder_copied_without_links_publishes_again(settings, tmp_path):
+    """A copy that resolved the links (serving.duckdb a file, parquet a folder, as the
+    publisher before versions wrote them) gets its links back on the next publish."""
+    _make_warehouse(settings, [100])
+    publish(settings)
+    copy = tmp_path / "copy"
+    shutil.copytree(settings.warehouse_dir, copy)  # follows the links
+    moved = Settings(landing=settings.landing, warehouse=copy / "revops.duckdb")
+    assert not moved.serving.is_symlink() and not moved.parquet_dir.is_symlink()
+    _make_warehouse(moved, [100, 200, 300])
+    result = publish(moved)
+    assert moved.serving.is_symlink() and moved.parquet_dir.is_symlink()
+    assert sorted(p.name for p in moved.parquet_dir.iterdir()) == [
+        "fct_mrr.parquet",
+        "metrics_monthly.parquet",
+    ]
+    assert _stamp(moved.serving) == {
+        ("fct_mrr", 1, result.version),
+        ("metrics_monthly", 3, result.version),
+    }
+    leftovers = [p.name for p in (copy / ".published").iterdir()]
+    assert sorted(leftovers) == ["current", result.version]

@@ -21,8 +21,9 @@ def published(pipeline_warehouse: Path, tmp_path_factory) -> Settings:
 
 @pytest.fixture
 def settings(published: Settings, tmp_path: Path) -> Settings:
-    """A private copy of the published serving database, its report folder empty."""
+    """A private, writable copy of the published serving database (published read-only),
+    its report folder empty."""
     folder = tmp_path / "wh"
     folder.mkdir()
-    shutil.copy2(published.serving, folder / published.serving.name)
+    shutil.copyfile(published.serving, folder / published.serving.name)
     return Settings(landing=tmp_path / "landing", warehouse=folder / published.warehouse.name)

@@ -174,6 +174,26 @@ def test_a_failing_render_leaves_the_previous_report(settings, monkeypatch):
     assert sorted(p.name for p in first.path.parent.iterdir()) == ["index.html"]
 
 
+def test_a_writer_killed_outright_leaves_nothing_after_the_next_write(settings):
+    """A report writer killed by SIGKILL cannot remove its temporary file: the next
+    write removes the files of writers that no longer run, and keeps a running one's."""
+    first = write_report(settings)
+    folder = first.path.parent
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    (folder / f"index.html.tmp-{dead.stdout.strip()}").write_bytes(b"<html>half")
+    (folder / f"index.html.tmp-{os.getppid()}").write_bytes(b"<html>being written")
+    write_report(settings)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "index.html",
+        f"index.html.tmp-{os.getppid()}",
+    ]
+
+
 def _revops_report(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "revops.cli", "report", *args],

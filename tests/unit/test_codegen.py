@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
 
 import pytest
 import yaml
@@ -13,7 +14,14 @@ from foundation.contract import ENTITIES, REASONS, entity, foreign_keys
 from foundation.contract import entities as registry
 from revops.codegen import generated_files, stale_files
 from revops.codegen.contract_doc import render_contract_doc
-from revops.codegen.dbt_files import render_reason_codes, render_sources, render_staging_models
+from revops.codegen.dbt_files import (
+    MARTS_DIR,
+    check_mart_columns,
+    render_personal_data_test,
+    render_reason_codes,
+    render_sources,
+    render_staging_models,
+)
 
 FILES = generated_files()
 
@@ -134,3 +142,36 @@ def test_reason_code_seed_lists_every_code_once():
     rows = list(csv.DictReader(io.StringIO(render_reason_codes())))
     assert [row["reason_code"] for row in rows] == [reason.code for reason in REASONS]
     assert {row["fate"] for row in rows} == {"quarantined", "flagged"}
+
+
+def test_the_personal_data_test_covers_every_mart_and_the_registrys_personal_data():
+    text = render_personal_data_test()
+    tested = re.findall(r"ref\('(\w+)'\)", text)
+    documented = {
+        model["name"]
+        for path in MARTS_DIR.rglob("_*__models.yml")
+        for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]
+    }
+    assert len(documented) > 20
+    assert tested == sorted(documented)
+    # The registry's personal data: accounts.email and leads.email (staged as `email`)
+    # and csat_responses.comment.
+    assert "sensitive_columns=['comment', 'email']" in text
+
+
+@pytest.mark.parametrize(
+    ("column", "reason"),
+    [
+        ({"name": "contact_email"}, "fct_x.contact_email is named like email"),
+        (
+            {"name": "note", "config": {"meta": {"sensitive": True}}},
+            "fct_x.note is marked sensitive",
+        ),
+    ],
+)
+def test_contract_sync_refuses_a_mart_column_of_personal_data(tmp_path, column, reason):
+    document = {"version": 2, "models": [{"name": "fct_x", "columns": [column]}]}
+    (tmp_path / "_x__models.yml").write_text(yaml.safe_dump(document))
+    with pytest.raises(ValueError, match=re.escape(reason)):
+        check_mart_columns(tmp_path)
+    check_mart_columns(MARTS_DIR)  # the project's marts hold none

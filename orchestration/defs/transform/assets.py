@@ -13,6 +13,7 @@ from dagster_dbt import (
 
 from orchestration.dbt.args import AFTER_ML, build_args, failed_nodes
 from orchestration.dbt.project import DBT_EXECUTABLE, dbt_project, manifest_path
+from orchestration.dbt.watchdog import ends_with_this_process
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 
 
@@ -76,7 +77,8 @@ def build_dbt_assets(name: str, select: str, exclude: str | None) -> dg.AssetsDe
         settings = warehouse.settings()
         args = build_args(settings, as_of=config.as_of, full_refresh=config.full_refresh)
         invocation = dbt.cli(args, context=context, raise_on_error=False)
-        yield from invocation.stream()
+        with ends_with_this_process(invocation.process):
+            yield from invocation.stream()
         if not invocation.is_successful():
             raise dg.Failure(description=failed_nodes(invocation.get_artifact("run_results.json")))
 

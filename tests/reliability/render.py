@@ -1,0 +1,110 @@
+"""RELIABILITY.md from the records of a `make reliability` run.
+
+    python -m tests.reliability.render <results folder> <junit xml> [RELIABILITY.md]
+
+Each test's outcome (passed, failed, skipped) comes from pytest's JUnit XML; what
+it did and its counts from the record it wrote (tests/reliability/results.py).
+A test that failed before recording shows its failure's first line.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from pathlib import Path
+
+from foundation.settings import PROJECT_ROOT
+
+INTRO = """\
+# Reliability
+
+What happens to the warehouse when a run is killed, when readers hammer the
+published files, when the files are hostile and when the data are personal:
+each is a test in `tests/reliability/`, and this page is their last result,
+written by `make reliability` (which runs them all, the hours-long campaigns
+marked `reliability_long` included; `make test` runs only their faster
+siblings). Do not edit by hand: run `make reliability`.
+
+How the crash tests work: `revops run` runs as a subprocess on a small
+generated company and is killed (SIGKILL) or stopped (SIGTERM) at seeded
+random points of each phase (ingest, dbt, validate, publish: the phase lines
+the run prints), then run again. After every kill: no process of the run is
+left, the lock is free, the load accounting reconciles. After every rerun: raw
+rows and load records equal a clean run's (EXCEPT ALL both ways, without the
+load-time columns), every mart and every published table too. A reader process
+polls serving.duckdb and the Parquet files throughout and must never fail nor
+see two versions in one read (tests/reliability/reader.py defines a
+consistent read).
+"""
+
+
+def _outcomes(junit: Path) -> dict[str, tuple[str, str]]:
+    """Test node id -> (passed | failed | skipped, the first line of why)."""
+    outcomes = {}
+    if not junit.exists():
+        return outcomes
+    for case in ET.parse(junit).iter("testcase"):
+        classname = case.get("classname", "")
+        path = classname.replace(".", "/") + ".py"
+        node = f"{path}::{case.get('name')}"
+        status, why = "passed", ""
+        for tag in ("failure", "error", "skipped"):
+            found = case.find(tag)
+            if found is not None:
+                status = "skipped" if tag == "skipped" else "failed"
+                why = (found.get("message") or "").strip().splitlines()[0][:200]
+        outcomes[node] = (status, why)
+    return outcomes
+
+
+def _records(folder: Path) -> dict[str, dict]:
+    records = {}
+    for path in sorted(folder.glob("*.json")):
+        data = json.loads(path.read_text())
+        records[data["test"]] = data
+    return records
+
+
+def _commit() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+    return done.stdout.strip() or "unknown"
+
+
+def _cell(text: str) -> str:
+    """Text for one Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(folder: Path, junit: Path) -> str:
+    outcomes, records = _outcomes(junit), _records(folder)
+    lines = [
+        INTRO,
+        f"Last run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {_commit()}.",
+        "",
+        "| test | result | what it does | counts |",
+        "|---|---|---|---|",
+    ]
+    for node in sorted(set(outcomes) | set(records)):
+        status, why = outcomes.get(node, ("recorded", ""))
+        data = records.get(node, {})
+        what = data.get("what", why if status != "passed" else "")
+        counts = "; ".join(f"{key}: {value}" for key, value in data.get("outcome", {}).items())
+        name = node.removeprefix("tests/reliability/")
+        lines.append(f"| `{_cell(name)}` | {status} | {_cell(what)} | {_cell(counts)} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    results, junit_xml = Path(sys.argv[1]), Path(sys.argv[2])
+    out = Path(sys.argv[3]) if len(sys.argv) > 3 else PROJECT_ROOT / "RELIABILITY.md"
+    out.write_text(render(results, junit_xml), encoding="utf-8")
+    print(f"wrote {out}")
