@@ -6,6 +6,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from ingestion.ship import ShipError, ship_raw
 from orchestration.dbt.args import build_args, failed_nodes
 from orchestration.dbt.project import DBT_EXECUTABLE, dbt_project, manifest_path
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
@@ -57,9 +58,18 @@ def revops_dbt_models(
     warehouse: WarehouseResource,
     config: DbtBuildConfig,
 ):
-    # dbt runs as a child process; the warehouse path and limits reach its
-    # profile as --vars, from this run's settings.
-    args = build_args(warehouse.settings(), as_of=config.as_of, full_refresh=config.full_refresh)
+    settings = warehouse.settings()
+    if settings.engine != "duckdb":
+        # dbt reads raw.<entity> on its engine: first send it the batches it lacks
+        # (all entities at once: a Spark session costs seconds to open).
+        try:
+            shipped = ship_raw(settings)
+        except ShipError as error:
+            raise dg.Failure(description=str(error)) from None
+        context.log.info(shipped.summary())
+    # dbt runs as a child process; the warehouse path, limits and the engine's
+    # connection reach its profile as --target and --vars, from this run's settings.
+    args = build_args(settings, as_of=config.as_of, full_refresh=config.full_refresh)
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
     if not invocation.is_successful():
