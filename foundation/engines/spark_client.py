@@ -278,7 +278,6 @@ class _Session:
         builder = builder.config("spark.ui.showConsoleProgress", "false")
         try:
             self._spark = builder.getOrCreate()
-            self._spark.sparkContext.setLogLevel("ERROR")
         except Exception as error:
             self._stop_jvm()
             raise _spark_error(self._where, error) from None

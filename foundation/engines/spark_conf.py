@@ -39,5 +39,7 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.driver.host": "127.0.0.1",
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.ui.enabled": "false",
+        # Only errors from the JVM's logs once the session is up (not its INFO/WARN chatter).
+        "spark.log.level": "ERROR",
         **RUNTIME_CONF,
     }
