@@ -36,6 +36,9 @@ ENGINES = ("duckdb", "postgres", "spark")
 DEFAULT_ENGINE = "duckdb"
 SPARK_METHODS = ("session", "thrift")
 
+# The repository root: dbt_project.yml and profiles.yml live here.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 
 class SettingsError(ValueError):
     """A setting has a value it cannot have (one line, naming the setting)."""
@@ -74,10 +77,6 @@ class SparkSettings:
                 f"REVOPS_SPARK_METHOD={self.method!r} is not a Spark method: "
                 f"choose {' or '.join(SPARK_METHODS)}"
             )
-
-
-# The repository root: dbt_project.yml and profiles.yml live here.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def check_engine(engine: str) -> str:

@@ -8,7 +8,8 @@ through the JVM's row converters:
 
 - `write_arrow`: `<dir>/external/<schema>/<table>/<write id>/part-0.parquet`, an
   external table on that folder (a replacement is a new folder; the old one is
-  deleted once the table points at the new one).
+  deleted once the table points at the new one). An append to an existing table
+  is an `INSERT INTO ... SELECT` from a file in `<dir>/incoming/`, deleted after.
 - `ensure_table` / `replace_batch` (the raw layer): an external table
   partitioned by its batch column, one folder and file per batch,
   `<dir>/external/<schema>/<table>/<batch column>=<batch id>/part-0.parquet`,
@@ -130,16 +131,16 @@ class SparkClient:
     def write_arrow(self, schema: str, table: str, data: pa.Table, *, replace: bool = True) -> None:
         target = self.quote(schema, table)
         if not replace and table in self.tables(schema):
-            staged = self._dir / "staging" / uuid.uuid4().hex
+            incoming = self._dir / "incoming" / uuid.uuid4().hex
             try:
-                _write_parquet(staged / PART_FILE, data)
+                _write_parquet(incoming / PART_FILE, data)
                 columns = ", ".join(self.quote(name) for name in data.schema.names)
                 self.execute(
                     f"insert into {target} ({columns}) select {columns} "
-                    f"from parquet.`{staged / PART_FILE}`"
+                    f"from parquet.{self.quote(str(incoming / PART_FILE))}"
                 )
             finally:
-                shutil.rmtree(staged, ignore_errors=True)
+                shutil.rmtree(incoming, ignore_errors=True)
             return
         home = self._table_dir(schema, table)
         folder = home / uuid.uuid4().hex
