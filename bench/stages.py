@@ -83,9 +83,9 @@ def _dbt(a: dict, *args: str) -> subprocess.CompletedProcess:
 
 def dbt_parse(a: dict) -> None:
     """Deploy-time work, untimed: the pipeline builds from a parsed manifest."""
-    from orchestration.dbt.args import dbt_vars
+    from orchestration.dbt.args import target_args
 
-    p = _dbt(a, "parse", "--vars", json.dumps(dbt_vars(settings_of(a))))
+    p = _dbt(a, "parse", *target_args(settings_of(a)))
     if p.returncode != 0:
         raise RuntimeError(f"dbt parse failed:\n{(p.stdout + p.stderr)[-2000:]}")
 

@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -23,7 +24,14 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from foundation.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings
+from foundation.settings import (
+    DEFAULT_ENGINE,
+    DEFAULT_LANDING,
+    DEFAULT_WAREHOUSE,
+    ENGINES,
+    Settings,
+    SettingsError,
+)
 
 app = typer.Typer(
     name="revops",
@@ -39,7 +47,7 @@ LandingOpt = Annotated[
     Path | None,
     typer.Option(
         "--landing",
-        help=f"Landing folder [env REVOPS_LANDING; default {DEFAULT_LANDING}]",
+        help=f"Landing folder \\[env REVOPS_LANDING; default {DEFAULT_LANDING}]",
         show_default=False,
     ),
 ]
@@ -47,10 +55,37 @@ WarehouseOpt = Annotated[
     Path | None,
     typer.Option(
         "--warehouse",
-        help=f"DuckDB warehouse file [env REVOPS_WAREHOUSE; default {DEFAULT_WAREHOUSE}]",
+        help=f"DuckDB warehouse file \\[env REVOPS_WAREHOUSE; default {DEFAULT_WAREHOUSE}]",
         show_default=False,
     ),
 ]
+
+
+EngineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help=(
+            f"Where dbt builds staging to marts: {', '.join(ENGINES)}. Loading stays in the "
+            "DuckDB warehouse; on postgres/spark the raw batches are shipped there and the "
+            "marts published back from it. Connection: PGHOST, PGPORT, PGUSER, PGPASSWORD, "
+            "PGDATABASE; REVOPS_SPARK_METHOD (session|thrift), REVOPS_SPARK_HOST, "
+            f"REVOPS_SPARK_PORT, REVOPS_SPARK_DIR \\[env REVOPS_ENGINE; default {DEFAULT_ENGINE}]"
+        ),
+        show_default=False,
+    ),
+]
+
+
+def settings_of(
+    landing: Path | None = None, warehouse: Path | None = None, engine: str | None = None
+) -> Settings:
+    """The run's settings from the options and the environment; a setting that cannot be
+    (an unknown engine, a port that is not a number) is bad usage (exit 2)."""
+    try:
+        return Settings.from_env(landing=landing, warehouse=warehouse, engine=engine)
+    except SettingsError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def fail(reason: str) -> typer.Exit:
@@ -120,7 +155,10 @@ def _run(settings: Settings, as_of: date | None, full_refresh: bool) -> None:
 
     if not settings.landing.is_dir():
         raise fail(f"landing folder {settings.landing} does not exist")
-    err.print(f"running the pipeline on {settings.landing} -> {settings.warehouse}", markup=False)
+    where = f" (dbt on {settings.engine_where})" if settings.engine != DEFAULT_ENGINE else ""
+    err.print(
+        f"running the pipeline on {settings.landing} -> {settings.warehouse}{where}", markup=False
+    )
     started = time.monotonic()
     try:
         outcome = run_job(settings, as_of=as_of, full_refresh=full_refresh)
@@ -147,9 +185,10 @@ def run(
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="Rebuild incremental models from scratch")
     ] = False,
+    engine: EngineOpt = None,
 ) -> None:
     """Ingest -> dbt build -> validate -> publish, as the Dagster job, in-process."""
-    settings = Settings.from_env(landing=landing, warehouse=warehouse)
+    settings = settings_of(landing, warehouse, engine)
     _run(settings, parse_as_of(as_of), full_refresh)
 
 
@@ -193,7 +232,7 @@ def kpis(warehouse: WarehouseOpt = None) -> None:
     """Print the latest month's KPIs from the published serving database."""
     from revops.kpi import read_latest_kpis, render_kpis
 
-    settings = Settings.from_env(warehouse=warehouse)
+    settings = settings_of(warehouse=warehouse)
     if not settings.serving.exists():
         raise fail(f"{settings.serving} does not exist yet: run `revops run` first")
     render_kpis(read_latest_kpis(settings.serving), _outputs(settings), out)
@@ -220,7 +259,7 @@ def report(
 
     from serving.report import write_report
 
-    settings = Settings.from_env(warehouse=warehouse)
+    settings = settings_of(warehouse=warehouse)
     if not settings.serving.exists():
         raise fail(f"{settings.serving} does not exist yet: run `revops run` first")
     result = write_report(settings, out_dir=out_dir)
@@ -245,7 +284,7 @@ def demo(
     from generator import DEFAULTS
     from generator import generate as generate_company
 
-    settings = Settings.from_env(landing=landing, warehouse=warehouse)
+    settings = settings_of(landing, warehouse)
     if not settings.landing.is_dir() or not any(settings.landing.iterdir()):
         err.print(f"generating the sample company into {settings.landing}", markup=False)
         summary = generate_company(settings.landing, **asdict(DEFAULTS))
@@ -293,6 +332,10 @@ def main() -> None:
     Set REVOPS_DEBUG=1 to see the traceback.
     """
     code = 0
+    # pyspark (the Spark engine's client, imported by GX too) warns about pandas 3 on import.
+    warnings.filterwarnings(
+        "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+    )
     try:
         app()
     except SystemExit as done:

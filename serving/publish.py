@@ -25,6 +25,13 @@ file carries `revops_version` and `revops_run_id` in its key-value metadata.
 
 A failure while writing (a full disk included: `PublishError` then names the file
 and the space left) removes the half-written version and leaves the previous one whole.
+
+On the Postgres and Spark engines the marts live there: each is read through
+the engine's client as Arrow (`fetch_arrow`, with the engine-independent types
+of foundation.engines) into the new serving database, and the Parquet files
+are written from it, so the serving files have the same columns, types and
+values as the DuckDB engine publishes for the same marts. The check results
+that decide whether to publish stay in the DuckDB warehouse on every engine.
 """
 
 from __future__ import annotations
@@ -33,13 +40,18 @@ import os
 import shutil
 import stat
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 from foundation.checks import is_blocking
 from foundation.disk import disk_full_message
 from foundation.duck import connect, quote_ident, quote_literal
+from foundation.engines import EngineClient, EngineError, open_engine
 from foundation.settings import Settings
 
 # DuckDB 1.x clients (inside many BI drivers) cannot open files written in the
@@ -136,17 +148,8 @@ def _write_version(settings: Settings, folder: Path, version: str, run_id: str) 
         f"kv_metadata {{{PARQUET_VERSION_KEY}: {quote_literal(version)}, "
         f"{PARQUET_RUN_KEY}: {quote_literal(run_id)}}}"
     )
-    with connect(":memory:", settings) as con:
-        con.execute(f"attach {quote_literal(str(settings.warehouse))} as warehouse (read_only)")
-        tables = [
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_catalog = 'warehouse' and table_schema = ? "
-                "and table_type = 'BASE TABLE' order by table_name",
-                [MARTS_SCHEMA],
-            ).fetchall()
-        ]
+    with connect(":memory:", settings) as con, _marts(con, settings) as marts:
+        tables = marts.tables()
         if not tables:
             raise PublishError(f"nothing to publish: schema {MARTS_SCHEMA} has no tables")
         con.execute(
@@ -155,15 +158,18 @@ def _write_version(settings: Settings, folder: Path, version: str, run_id: str) 
         )
         con.execute(f"create schema serving.{MARTS_SCHEMA}")
         for table in tables:
-            source = quote_ident("warehouse", MARTS_SCHEMA, table)
+            source = marts.source(table)
             target = quote_ident("serving", MARTS_SCHEMA, table)
             con.execute(f"create table {target} as select * from {source}")
             counts[table] = con.execute(f"select count(*) from {target}").fetchone()[0]
+            # The Parquet file from the serving copy: one writer for every engine
+            # (DuckDB marks a column without nulls as required, from the table's stats).
             path = parquet_dir / f"{table}.parquet"
             con.execute(
                 f"copy {target} to {quote_literal(str(path))} "
                 f"(format parquet, compression zstd, {kv})"
             )
+            marts.done(table)
         con.execute("create schema serving.publication")
         con.execute(
             "create table serving.publication.marts (table_name varchar not null, "
@@ -175,7 +181,6 @@ def _write_version(settings: Settings, folder: Path, version: str, run_id: str) 
             [[table, rows, version, run_id] for table, rows in counts.items()],
         )
         con.execute("detach serving")
-        con.execute("detach warehouse")
     for path in [serving, *parquet_dir.iterdir()]:
         path.chmod(READ_ONLY)
         _fsync(path)
@@ -243,3 +248,69 @@ def current_version(settings: Settings) -> str:
     """The name of the published version readers see now ("" before the first publish)."""
     current = published_dir(settings) / CURRENT
     return os.readlink(current) if current.is_symlink() else ""
+
+
+class _WarehouseMarts:
+    """The marts of the DuckDB engine: the warehouse file, attached read-only."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+
+    def tables(self) -> list[str]:
+        return [
+            row[0]
+            for row in self._con.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'warehouse' and table_schema = ? "
+                "and table_type = 'BASE TABLE' order by table_name",
+                [MARTS_SCHEMA],
+            ).fetchall()
+        ]
+
+    def source(self, table: str) -> str:
+        return quote_ident("warehouse", MARTS_SCHEMA, table)
+
+    def done(self, table: str) -> None:
+        pass
+
+
+class _EngineMarts:
+    """The marts of a Postgres or Spark engine, each read as Arrow and shown to DuckDB
+    under one name while it is copied."""
+
+    VIEW = "_revops_mart"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, engine: EngineClient) -> None:
+        self._con = con
+        self._engine = engine
+
+    def tables(self) -> list[str]:
+        return self._engine.tables(MARTS_SCHEMA)
+
+    def source(self, table: str) -> str:
+        query = f"select * from {self._engine.quote(MARTS_SCHEMA, table)}"
+        self._con.register(self.VIEW, self._engine.fetch_arrow(query))
+        return self.VIEW
+
+    def done(self, table: str) -> None:
+        self._con.unregister(self.VIEW)
+
+
+@contextmanager
+def _marts(
+    con: duckdb.DuckDBPyConnection, settings: Settings
+) -> Iterator[_WarehouseMarts | _EngineMarts]:
+    """Where `settings`' marts are read from, open for the copy; an engine's error is a
+    PublishError (the previous version stays in place)."""
+    if settings.engine == "duckdb":
+        con.execute(f"attach {quote_literal(str(settings.warehouse))} as warehouse (read_only)")
+        try:
+            yield _WarehouseMarts(con)
+        finally:
+            con.execute("detach warehouse")
+        return
+    try:
+        with open_engine(settings) as engine:
+            yield _EngineMarts(con, engine)
+    except EngineError as error:
+        raise PublishError(f"not publishing: cannot read the marts: {error}") from None

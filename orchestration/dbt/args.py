@@ -21,18 +21,25 @@ AFTER_ML = "source:ml+"
 
 
 def dbt_vars(settings: Settings, as_of: str = "") -> dict[str, str | int]:
-    """The `--vars` of every dbt invocation: where the warehouse is and DuckDB's limits
-    (profiles.yml reads them), and the run's as-of date (empty: the latest event date).
+    """The `--vars` of every dbt invocation: where the warehouse is, DuckDB's limits and
+    the engine's connection (profiles.yml reads them), and the run's as-of date (empty:
+    the latest event date).
 
-    The manifest is parsed with the same vars (`prepare_manifest`): dbt re-parses the
-    whole project when the vars differ from those of the parsed manifest.
+    The manifest is parsed with the same vars and target (`prepare_manifest`): dbt
+    re-parses the whole project when either differs from those of the parsed manifest.
     """
     return {**settings.dbt_vars(), "as_of": as_of}
 
 
+def target_args(settings: Settings) -> list[str]:
+    """The profiles.yml target of `settings`' engine, and the vars its profile reads."""
+    return ["--target", settings.dbt_target, "--vars", json.dumps(dbt_vars(settings))]
+
+
 def build_args(settings: Settings, as_of: str = "", full_refresh: bool = False) -> list[str]:
-    """`dbt build` arguments for one pipeline run."""
-    args = ["build", *EXCLUDE_FROM_PRODUCTION, "--vars", json.dumps(dbt_vars(settings, as_of))]
+    """`dbt build` arguments for one pipeline run, on `settings`' engine."""
+    args = ["build", *EXCLUDE_FROM_PRODUCTION, "--target", settings.dbt_target]
+    args += ["--vars", json.dumps(dbt_vars(settings, as_of))]
     if full_refresh:
         args.append("--full-refresh")
     return args

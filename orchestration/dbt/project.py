@@ -16,7 +16,7 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 from foundation.settings import PROJECT_ROOT, Settings
-from orchestration.dbt.args import dbt_vars
+from orchestration.dbt.args import target_args
 from orchestration.dbt.watchdog import ends_with_this_process
 
 # The venv's dbt, also when the venv is not on PATH (`.venv/bin/revops`).
@@ -61,15 +61,16 @@ def _newest_source_mtime(root: Path) -> float:
 
 def prepare_manifest(settings: Settings) -> Path:
     """`dbt parse` when the manifest is missing, older than a dbt source file, or was
-    parsed with other settings (dbt would re-parse at every build otherwise)."""
+    parsed for another target or with other settings (dbt would re-parse at every build
+    otherwise: its partial parse is kept only for the same target and vars)."""
     manifest = dbt_project.manifest_path
-    parse_vars = dbt_vars(settings)
+    parse_args = target_args(settings)
     recorded = manifest.parent / PARSE_VARS_FILE
     fresh = (
         manifest.exists()
         and manifest.stat().st_mtime >= _newest_source_mtime(PROJECT_ROOT)
         and recorded.exists()
-        and json.loads(recorded.read_text()) == parse_vars
+        and json.loads(recorded.read_text()) == parse_args
     )
     if not fresh:
         command = [
@@ -80,12 +81,11 @@ def prepare_manifest(settings: Settings) -> Path:
             str(manifest.parent),
             "--profiles-dir",
             str(PROJECT_ROOT),
-            "--vars",
-            json.dumps(parse_vars),
+            *parse_args,
         ]
         with subprocess.Popen(command, cwd=PROJECT_ROOT) as parse, ends_with_this_process(parse):
             code = parse.wait()
         if code:
             raise subprocess.CalledProcessError(code, command)
-        recorded.write_text(json.dumps(parse_vars))
+        recorded.write_text(json.dumps(parse_args))
     return manifest

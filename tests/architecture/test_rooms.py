@@ -165,8 +165,12 @@ def test_importing_the_definitions_runs_no_dbt_and_opens_no_warehouse(tmp_path):
     from orchestration.dbt.project import prepare_manifest
 
     prepare_manifest(Settings(landing=tmp_path / "landing", warehouse=tmp_path / "w.duckdb"))
+    # A file, not `python -c`: pyspark (imported by GX when installed) takes a main module
+    # without a file for its own doctest runner and exits 0 before anything is printed.
+    probe = tmp_path / "probe.py"
+    probe.write_text(IMPORT_PROBE)
     done = subprocess.run(
-        [sys.executable, "-c", IMPORT_PROBE],
+        [sys.executable, str(probe)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

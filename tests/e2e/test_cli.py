@@ -41,6 +41,40 @@ def test_bad_usage_exits_2():
     assert revops("run", "--as-of", "2024-02-30").returncode == 2
     assert revops("generate", "--out", "x", "--format", "xml").returncode == 2
     assert revops("no-such-command").returncode == 2
+    unknown = revops("run", "--engine", "mysql")
+    assert unknown.returncode == 2
+    assert "engine 'mysql' is not one of duckdb, postgres, spark" in unknown.stderr
+    assert revops("run", env={"REVOPS_ENGINE": "mysql"}).returncode == 2
+    assert revops("run", env={"PGPORT": "fifty"}).returncode == 2
+
+
+def test_run_help_documents_the_engines():
+    done = revops("run", "--help", env={"COLUMNS": "200"})
+    assert "--engine" in done.stdout
+    assert "duckdb, postgres, spark" in done.stdout
+    assert "PGPASSWORD" in done.stdout
+
+
+def test_an_unreachable_engine_fails_the_run_in_one_line_naming_it(tmp_path, small_company):
+    from tests.engines.servers import free_port
+
+    port = free_port()
+    done = revops(
+        "run",
+        "--engine",
+        "postgres",
+        "--landing",
+        str(small_company),
+        "--warehouse",
+        str(tmp_path / "wh" / "revops.duckdb"),
+        env={"PGHOST": "127.0.0.1", "PGPORT": str(port), "REVOPS_THREADS": "1"},
+    )
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, done.stderr
+    assert f"shipping raw to postgres at 127.0.0.1:{port}/revops: " in errors[0]
+    assert "Connection refused" in errors[0]
+    assert "Traceback" not in done.stderr
 
 
 def test_missing_landing_folder_exits_1_with_one_line(tmp_path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from foundation.settings import Settings
-from orchestration.dbt.args import build_args, dbt_vars, failed_nodes
+from foundation.settings import PostgresSettings, Settings
+from orchestration.dbt.args import build_args, dbt_vars, failed_nodes, target_args
 
 
 def test_build_args_leave_out_unit_tests_and_carry_the_run_settings_and_knobs(tmp_path):
@@ -14,6 +14,7 @@ def test_build_args_leave_out_unit_tests_and_carry_the_run_settings_and_knobs(tm
     )
     args = build_args(settings, as_of="2025-06-30", full_refresh=True)
     assert args[0] == "build"
+    assert args[args.index("--target") + 1] == "duckdb"
     assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
     assert json.loads(args[args.index("--vars") + 1]) == {
         "revops_warehouse": str(tmp_path / "wh" / "w.duckdb"),
@@ -52,3 +53,24 @@ def test_failed_nodes_names_each_failing_node_with_the_first_line_of_its_message
 
 def test_failed_nodes_without_a_failing_node_points_at_the_log():
     assert "see the dbt log" in failed_nodes({"results": []})
+
+
+def test_the_engine_is_the_dbt_target_with_its_connection_in_the_vars(tmp_path):
+    settings = Settings(
+        landing=tmp_path,
+        warehouse=tmp_path / "w.duckdb",
+        engine="postgres",
+        postgres=PostgresSettings(host="db", port=6543, user="etl", database="dw", password="pw"),
+    )
+    args = build_args(settings)
+    assert args[args.index("--target") + 1] == "postgres"
+    passed = json.loads(args[args.index("--vars") + 1])
+    assert {k: passed[k] for k in passed if k.startswith("revops_pg")} == {
+        "revops_pg_host": "db",
+        "revops_pg_port": 6543,
+        "revops_pg_user": "etl",
+        "revops_pg_database": "dw",
+    }
+    assert "pw" not in json.dumps(args)
+    # `dbt parse` (prepare_manifest) gets the same target and vars as the build.
+    assert target_args(settings) == ["--target", "postgres", "--vars", json.dumps(passed)]

@@ -11,6 +11,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from ingestion.ship import ShipError, ship_raw
 from orchestration.dbt.args import AFTER_ML, build_args, failed_nodes
 from orchestration.dbt.project import DBT_EXECUTABLE, dbt_project, manifest_path
 from orchestration.dbt.watchdog import ends_with_this_process
@@ -52,8 +53,11 @@ def dbt_resource() -> DbtCliResource:
     )
 
 
-def build_dbt_assets(name: str, select: str, exclude: str | None) -> dg.AssetsDefinition:
-    """One `dbt build` step over the models `select` / `exclude` choose."""
+def build_dbt_assets(
+    name: str, select: str, exclude: str | None, *, ship: bool
+) -> dg.AssetsDefinition:
+    """One `dbt build` step over the models `select` / `exclude` choose; `ship`: first
+    send the engine the raw batches it lacks (the first step, on postgres or spark)."""
 
     @dbt_assets(
         manifest=manifest_path(),
@@ -72,9 +76,17 @@ def build_dbt_assets(name: str, select: str, exclude: str | None) -> dg.AssetsDe
         warehouse: WarehouseResource,
         config: DbtBuildConfig,
     ):
-        # dbt runs as a child process; the warehouse path and limits reach its
-        # profile as --vars, from this run's settings.
         settings = warehouse.settings()
+        if ship and settings.engine != "duckdb":
+            # dbt reads raw.<entity> on its engine: first send it the batches it lacks
+            # (all entities at once: a Spark session costs seconds to open).
+            try:
+                shipped = ship_raw(settings)
+            except ShipError as error:
+                raise dg.Failure(description=str(error)) from None
+            context.log.info(shipped.summary())
+        # dbt runs as a child process; the warehouse path, limits and the engine's
+        # connection reach its profile as --target and --vars, from this run's settings.
         args = build_args(settings, as_of=config.as_of, full_refresh=config.full_refresh)
         invocation = dbt.cli(args, context=context, raise_on_error=False)
         with ends_with_this_process(invocation.process):
@@ -89,6 +101,8 @@ def build_dbt_assets(name: str, select: str, exclude: str | None) -> dg.AssetsDe
 # reads their tables, then what does. One multi-asset split by Dagster around the ml
 # asset would make three dbt steps, and dbt's indirect test selection would run a test
 # in the step before its model is built (docs/architecture.md, The dbt project).
-revops_dbt_models = build_dbt_assets("revops_dbt_models", select="fqn:*", exclude=AFTER_ML)
-revops_dbt_after_ml = build_dbt_assets("revops_dbt_after_ml", select=AFTER_ML, exclude=None)
+revops_dbt_models = build_dbt_assets("revops_dbt_models", select="fqn:*", exclude=AFTER_ML, ship=True
+)
+revops_dbt_after_ml = build_dbt_assets("revops_dbt_after_ml", select=AFTER_ML, exclude=None, ship=False
+)
 DBT_ASSETS = (revops_dbt_models, revops_dbt_after_ml)
