@@ -16,9 +16,9 @@ from typing import Protocol
 
 import pyarrow as pa
 
-from foundation.settings import Settings
+from foundation.settings import ENGINES, Settings
 
-ENGINES = ("duckdb", "postgres", "spark")
+__all__ = ["ENGINES", "EngineClient", "EngineError", "open_engine"]
 
 
 class EngineError(RuntimeError):
