@@ -122,7 +122,7 @@ def _excluded(ent: Entity, key_expression: str) -> str:
 
 
 def _fact_keys(key: str) -> str:
-    """The CTE of the fact's keys (`{batch}` is never aliased: GX may alias it)."""
+    """The CTE of the fact's keys (`{batch}` is aliased by `unexpected_rows` if need be)."""
     return f"""with fact_keys as (
         select {key}
         from {{batch}}
