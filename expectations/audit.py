@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from expectations.results import SAMPLE_SIZE, ExpectationResult, SuiteResult, plain
+from expectations.results import ExpectationResult, SuiteResult
 from expectations.suites import ROW_COUNT_EXPECTATION
 from foundation.duck import connect
 from foundation.settings import Settings
@@ -64,17 +63,11 @@ def previous_row_counts(con: duckdb.DuckDBPyConnection, suites: Sequence[str]) -
     return {suite: round(row_count) for suite, row_count in rows}
 
 
-def record_results(
-    settings: Settings, results: list[SuiteResult], validated_at: datetime
-) -> list[SuiteResult]:
-    """Add row samples to failed SQL checks and append every expectation's row."""
+def record_results(settings: Settings, results: list[SuiteResult], validated_at: datetime) -> None:
+    """Append one row per expectation (a skipped suite: one row)."""
+    rows = [row for r in results for row in _audit_rows(r, validated_at)]
     con = connect(settings.warehouse, settings)
     try:
-        results = [
-            replace(r, expectations=[_with_rows_sample(con, r, e) for e in r.expectations])
-            for r in results
-        ]
-        rows = [row for r in results for row in _audit_rows(r, validated_at)]
         con.execute("create schema if not exists audit")
         columns = ", ".join(f"{name} {type_}" for name, type_ in AUDIT_COLUMNS.items())
         con.execute(f"create table if not exists {AUDIT_TABLE} ({columns})")
@@ -91,23 +84,6 @@ def record_results(
             )
     finally:
         con.close()
-    return results
-
-
-def _with_rows_sample(
-    con: duckdb.DuckDBPyConnection, result: SuiteResult, exp: ExpectationResult
-) -> ExpectationResult:
-    """An UnexpectedRowsExpectation reports only a count in BASIC: fetch a few rows."""
-    if exp.success or exp.exception is not None or not exp.query:
-        return exp
-    query = exp.query.replace("{batch}", f"{result.schema}.{result.table}")
-    try:
-        cur = con.execute(f"select * from ({query}) as unexpected limit {SAMPLE_SIZE}")
-        names = [d[0] for d in cur.description]
-        sample = [plain(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
-    except Exception as exc:  # the count stands; only the sample is missing
-        sample = [f"sample query failed: {exc}"]
-    return replace(exp, unexpected_sample=sample)
 
 
 def _audit_rows(result: SuiteResult, validated_at: datetime) -> list[tuple[Any, ...]]:

@@ -39,5 +39,11 @@ def project_config(docs_dir: Path) -> dict[str, Any]:
     return config
 
 
-def ephemeral_context(docs_dir: Path) -> AbstractDataContext:
-    return gx.get_context(mode="ephemeral", project_config=project_config(docs_dir))
+def ephemeral_context(
+    docs_dir: Path, variables: dict[str, str] | None = None
+) -> AbstractDataContext:
+    """`variables`: GX config variables (`${name}` in a datasource's config), held in
+    memory by the context only (`expectations.datasources.context_variables`)."""
+    return gx.get_context(
+        mode="ephemeral", project_config=project_config(docs_dir), runtime_environment=variables
+    )

@@ -8,7 +8,8 @@
 
 - `catalogue`: the committed suites, their meta (`list_suites`, `suite_reads`);
 - `context`: the ephemeral GX context built from `expectations/gx/`;
-- `validation`: the `duckdb` datasource, view copies, one GX run per suite;
+- `datasources`: where each layer validates, GX's datasource on each engine;
+- `validation`: one datasource per engine, view copies, one GX run per suite;
 - `data_docs`: GX Data Docs rendered into `settings.data_docs_dir`, pruned;
 - `audit`: `audit.validation_results` (results appended; row-count history read).
 """
@@ -29,8 +30,9 @@ from expectations.catalogue import (
 )
 from expectations.context import ephemeral_context
 from expectations.data_docs import build_data_docs, result_keys
+from expectations.datasources import context_variables
 from expectations.results import ExpectationResult, SuiteResult
-from expectations.validation import read_warehouse_state, run_suites
+from expectations.validation import read_row_count_history, run_suites
 from foundation.settings import Settings
 
 __all__ = [
@@ -60,21 +62,21 @@ def validate(
     """
     suites_by_name = committed_suites()  # read once
     chosen = choose_suites(suites_by_name, suites, layer)
-    state = read_warehouse_state(settings, [info.name for info in chosen])
+    history = read_row_count_history(settings, [info.name for info in chosen])
     validated_at = datetime.now(UTC)
-    context = ephemeral_context(settings.data_docs_dir)
+    context = ephemeral_context(settings.data_docs_dir, context_variables(settings))
     known_results = result_keys(context)
     results = run_suites(
         context,
         settings,
         chosen,
         suites_by_name,
-        state,
+        history,
         run_id=run_id,
         validated_at=validated_at,
     )
     build_data_docs(context, settings.data_docs_dir, known_results, [i.name for i in chosen])
-    results = record_results(settings, results, validated_at)
+    record_results(settings, results, validated_at)
     for result in results:
         log.log(logging.INFO if result.success else logging.WARNING, result.message())
     return results

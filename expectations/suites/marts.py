@@ -101,10 +101,15 @@ def _same_key(left: str, right: str, keys: Sequence[str], indent: int) -> str:
 
 def record_key(alias: str, keys: Sequence[str]) -> str:
     """The row's name in int_records_excluded: the key, or the key columns as text
-    joined by '|' (`A-1|P-2|2025-03-01`), as dbt's record_key macro writes it."""
+    joined by '|' (`A-1|P-2|2025-03-01`), as dbt's record_key macro writes it.
+
+    `||` turns each part into text itself, as the macro's `cast(... as
+    type_string())` does on the same engine; no type is named, since no text type
+    is spelled alike on every engine (Spark has no `varchar` without a length,
+    Postgres no `string`)."""
     if len(keys) == 1:
         return f"{alias}.{keys[0]}"
-    return " || '|' || ".join(f"cast({alias}.{key} as varchar)" for key in keys)
+    return " || '|' || ".join(f"{alias}.{key}" for key in keys)
 
 
 def _excluded(ent: Entity, key_expression: str) -> str:
@@ -117,7 +122,7 @@ def _excluded(ent: Entity, key_expression: str) -> str:
 
 
 def _fact_keys(key: str) -> str:
-    """The CTE of the fact's keys (`{batch}` is never aliased: GX may alias it)."""
+    """The CTE of the fact's keys (`{batch}` is aliased by `unexpected_rows` if need be)."""
     return f"""with fact_keys as (
         select {key}
         from {{batch}}
@@ -459,7 +464,7 @@ def product_margin_cells_query() -> str:
         select
             cast(date_trunc('month', lines.issued_date) as date) as month,
             coalesce(products.family, 'unknown') as family,
-            cast(lines.amount_usd as double) as amount_usd
+            lines.amount_usd
         from marts.fct_invoice_lines as lines
         inner join marts.dim_product as products
             on products.product_id = lines.product_id
