@@ -40,7 +40,7 @@ reliability: $(STAMP) ## Crash, load, hostile-file and personal-data campaigns (
 	REVOPS_RELIABILITY_RESULTS=$$results $(BIN)/pytest tests/reliability -p no:cacheprovider \
 		-m "reliability_long or not reliability_long" --junitxml=$$results/junit.xml; \
 	status=$$?; \
-	$(BIN)/python -m tests.reliability.render $$results $$results/junit.xml RELIABILITY.md; \
+	$(BIN)/python -m tests.reliability.render $$results RELIABILITY.md; \
 	rm -rf $$results; exit $$status
 
 lint: $(STAMP) ## ruff for Python, sqlfluff for SQL, generated files up to date

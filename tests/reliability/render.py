@@ -1,9 +1,10 @@
 """RELIABILITY.md from the records of a `make reliability` run.
 
-    python -m tests.reliability.render <results folder> <junit xml> [RELIABILITY.md]
+    python -m tests.reliability.render <results folder> [RELIABILITY.md]
 
-Each test's outcome (passed, failed, skipped) comes from pytest's JUnit XML; what
-it did and its counts from the record it wrote (tests/reliability/results.py).
+Each test's outcome (passed, failed, skipped) comes from pytest's JUnit XML files
+in the results folder (a later file wins: a test run again replaces its result);
+what it did and its counts from the record it wrote (tests/reliability/results.py).
 A test that failed before recording shows its failure's first line.
 """
 
@@ -41,11 +42,16 @@ consistent read).
 """
 
 
-def _outcomes(junit: Path) -> dict[str, tuple[str, str]]:
+def _outcomes(folder: Path) -> dict[str, tuple[str, str]]:
     """Test node id -> (passed | failed | skipped, the first line of why)."""
     outcomes = {}
-    if not junit.exists():
-        return outcomes
+    for junit in sorted(folder.glob("*.xml"), key=lambda path: path.stat().st_mtime):
+        outcomes.update(_outcomes_of(junit))
+    return outcomes
+
+
+def _outcomes_of(junit: Path) -> dict[str, tuple[str, str]]:
+    outcomes = {}
     for case in ET.parse(junit).iter("testcase"):
         classname = case.get("classname", "")
         path = classname.replace(".", "/") + ".py"
@@ -84,8 +90,8 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(folder: Path, junit: Path) -> str:
-    outcomes, records = _outcomes(junit), _records(folder)
+def render(folder: Path) -> str:
+    outcomes, records = _outcomes(folder), _records(folder)
     lines = [
         INTRO,
         f"Last run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {_commit()}.",
@@ -104,7 +110,7 @@ def render(folder: Path, junit: Path) -> str:
 
 
 if __name__ == "__main__":
-    results, junit_xml = Path(sys.argv[1]), Path(sys.argv[2])
-    out = Path(sys.argv[3]) if len(sys.argv) > 3 else PROJECT_ROOT / "RELIABILITY.md"
-    out.write_text(render(results, junit_xml), encoding="utf-8")
+    results = Path(sys.argv[1])
+    out = Path(sys.argv[2]) if len(sys.argv) > 2 else PROJECT_ROOT / "RELIABILITY.md"
+    out.write_text(render(results), encoding="utf-8")
     print(f"wrote {out}")

@@ -125,6 +125,7 @@ def _outcome(tally: Tally, started: float, signal_name: str) -> dict[str, int | 
     }
 
 
+@pytest.mark.timeout(1800)  # five runs, and the clean run of tests/conftest.py if not made yet
 def test_a_chain_of_killed_runs_recovers_and_readers_never_see_half_a_version(
     request, tmp_path, flawed_company, pipeline_warehouse
 ):
