@@ -96,8 +96,10 @@ balance_periods_of_invoices as (
         invoices_with_issue_month.invoice_id,
         invoices_with_issue_month.account_id,
         invoices_with_issue_month.total_amount_usd,
-        invoices_with_issue_month.total_amount_usd - balance_periods.received_usd
-            as open_balance_usd,
+        cast(
+            invoices_with_issue_month.total_amount_usd - balance_periods.received_usd
+            as decimal(38, 10)
+        ) as open_balance_usd,
         invoices_with_issue_month.issued_date,
         invoices_with_issue_month.due_date,
         balance_periods.change_month,

@@ -130,7 +130,8 @@ rates_computed as (
         retained_mrr_12m / nullif(base_mrr_12m, 0) as nrr_12m,
         gross_retained_mrr_12m / nullif(base_mrr_12m, 0) as grr_12m,
         mrr / nullif(active_customers, 0) as arpu,
-        marketing_spend_usd / nullif(new_customers, 0) as cac
+        cast(marketing_spend_usd as {{ type_double() }})
+        / nullif(new_customers, 0) as cac
     from months_joined
 ),
 

@@ -30,7 +30,10 @@ cohort_months_summed as (
     select
         cohort_month,
         month,
-        {{ dbt.datediff('cohort_month', 'month', 'month') }} as months_since_start,
+        cast(
+            {{ dbt.datediff('cohort_month', 'month', 'month') }}
+            as {{ dbt.type_bigint() }}
+        ) as months_since_start,
         sum(case when mrr > 0 then 1 else 0 end) as logos_retained,
         sum(mrr) as mrr_retained
     from account_months
