@@ -22,6 +22,7 @@ from foundation.settings import Settings
 
 # An unconstrained `numeric` (no precision in its type, e.g. a sum of numerics) has no
 # Arrow type of its own; it is read as this, rounded by Postgres.
+MAX_DECIMAL_PRECISION = 38
 UNCONSTRAINED_NUMERIC = (38, 10)
 
 # Postgres type OID -> Arrow type, for the types the pipeline reads.
@@ -110,7 +111,7 @@ class PostgresClient:
             if replace:
                 cur.execute(f"drop table if exists {target}")
                 cur.execute(f"create table {target} ({self._columns_sql(data.schema)})")
-            self._copy_in(cur, target, data)
+            self._copy_in(cur, schema, table, data)
 
     def tables(self, schema: str) -> list[str]:
         with self._transaction() as cur:
@@ -155,7 +156,7 @@ class PostgresClient:
         target = self.quote(schema, table)
         with self._transaction() as cur:
             cur.execute(f"delete from {target} where {self.quote(batch_column)} = %s", [batch_id])
-            return self._copy_in(cur, target, data)
+            return self._copy_in(cur, schema, table, data)
 
     def quote(self, *parts: str) -> str:
         return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
@@ -174,8 +175,12 @@ class PostgresClient:
             for field in schema
         )
 
-    def _copy_in(self, cur: Any, target: str, data: pa.Table | pa.RecordBatchReader) -> int:
-        """COPY the rows of `data` into `target` (its columns by name), a CSV chunk per batch."""
+    def _copy_in(
+        self, cur: Any, schema: str, table: str, data: pa.Table | pa.RecordBatchReader
+    ) -> int:
+        """COPY the rows of `data` into `schema.table` (its columns by name), a CSV chunk per
+        batch."""
+        target = self.quote(schema, table)
         columns = ", ".join(self.quote(name) for name in data.schema.names)
         rows = 0
         for batch in record_batches(data):
@@ -195,6 +200,11 @@ class PostgresClient:
             if column.precision is None or column.precision <= 0:
                 precision, scale = UNCONSTRAINED_NUMERIC
                 return pa.decimal128(precision, scale), f"{name}::numeric({precision}, {scale})"
+            if column.precision > MAX_DECIMAL_PRECISION:
+                # Arrow's decimal128 holds 38 digits: a wider numeric keeps its scale.
+                scale = min(column.scale or 0, MAX_DECIMAL_PRECISION)
+                cast = f"{name}::numeric({MAX_DECIMAL_PRECISION}, {scale})"
+                return pa.decimal128(MAX_DECIMAL_PRECISION, scale), cast
             return pa.decimal128(column.precision, column.scale or 0), name
         arrow = _ARROW_OF_OID.get(column.type_code)
         if arrow is None:

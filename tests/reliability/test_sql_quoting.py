@@ -1,5 +1,6 @@
-"""Paths and values reach SQL only quoted (`foundation.duck.quote_ident` / `quote_literal`)
-or as bound parameters: a static check of every f-string SQL in the Python rooms, and the
+"""Paths and values reach SQL only quoted (`foundation.duck.quote_ident` / `quote_literal`,
+or on Postgres and Spark the engine client's `quote` and Spark's `sql_string`) or as bound
+parameters: a static check of every f-string SQL in the Python rooms, and the
 loader and the publisher run on a landing folder and a warehouse whose paths hold quotes,
 a semicolon, spaces, unicode and a leading dash."""
 
@@ -24,7 +25,7 @@ from tests.ingestion.ingest_helpers import query, write_csv
 from tests.ingestion.test_ingest_loader import ACCOUNT_HEADER, account_row
 from tests.reliability.results import record
 
-ROOMS = ("ingestion", "serving", "expectations", "orchestration", "revops", "foundation")
+ROOMS = ("ingestion", "serving", "expectations", "orchestration", "revops", "foundation", "ml")
 
 # An f-string is SQL when its text starts like a statement or reads a file or a table.
 SQL_TEXT = re.compile(
@@ -33,12 +34,22 @@ SQL_TEXT = re.compile(
     r"|\bselect\b[\s\S]*\bfrom\b|\b(read_csv|read_json|read_parquet)\s*\(|\binsert\s+into\b",
     re.IGNORECASE,
 )
-# The ONE quoting helper (foundation/duck.py), and wrappers that return only its output.
+# The ONE quoting helper per engine, and wrappers that return only its output:
+# foundation/duck.py for DuckDB; each engine client's `quote` for identifiers (DuckDB's is
+# quote_ident); Spark SQL's string literal, foundation/engines/spark_client.py.
 QUOTING = {
     "quote_ident",
     "quote_literal",
+    "quote",  # EngineClient.quote: postgres_client.py, spark_client.py, duckdb_client.py
+    "sql_string",  # spark_client.py: a Spark SQL string literal
+    "_columns_sql",  # postgres/spark clients: quote(column name) + sql_type(...) per column
     "raw_table",  # ingestion/audit.py: raw.<quote_ident(entity)>
     "text_ident",  # ingestion/validation.py: quote_ident("__v_" + name)
+}
+# Calls whose result is SQL the code wrote, whatever their arguments.
+SQL_CODE = {
+    "int",  # digits only (a LIMIT)
+    "sql_type",  # foundation/engines: a type name from the fixed Arrow -> SQL mapping
 }
 
 # Reviewed interpolations that are neither quoted nor constants, per (file, function):
@@ -77,10 +88,6 @@ ALLOWED: dict[tuple[str, str], tuple[str, set[str]]] = {
     ("expectations/audit.py", "record_results"): (
         "AUDIT_COLUMNS is a module constant: names and types are code",
         {"columns", "name"},
-    ),
-    ("expectations/audit.py", "_with_rows_sample"): (
-        "the expectation's own query (a generated suite) on the catalogue's schema.table",
-        {"query"},
     ),
     ("expectations/suites/marts.py", "_excluded"): (CONTRACT_SQL, {"key_expression"}),
     ("expectations/suites/marts.py", "_fact_keys"): (CONTRACT_SQL, {"key"}),
@@ -144,6 +151,29 @@ ALLOWED: dict[tuple[str, str], tuple[str, set[str]]] = {
             "ent.name",
         },
     ),
+    ("expectations/datasources.py", "rows"): (
+        "the expectation's own unexpected-rows query (a generated suite), read on GX's "
+        "connection (SQLAlchemy or Spark)",
+        {"query"},
+    ),
+    ("foundation/engines/duckdb_client.py", "ensure_table"): (
+        "DuckDB's own rendering of a column type (`describe` of the Arrow data)",
+        {"types[name]"},
+    ),
+    ("foundation/engines/postgres_client.py", "fetch_arrow"): (
+        "the caller's query, wrapped; `selects` are _read_type's quote(column name), "
+        "cast to numeric(p, s) of integers",
+        {"sql", "', '.join(selects)"},
+    ),
+    ("foundation/engines/spark_client.py", "fetch_arrow"): (
+        "the caller's query, wrapped (over Thrift, written as Parquet)",
+        {"sql"},
+    ),
+    ("serving/publish.py", "_write_version"): (
+        "_WarehouseMarts.source is quote_ident(warehouse.marts.<table>), _EngineMarts.source "
+        "the constant view name",
+        {"source"},
+    ),
     ("revops/kpi.py", "read_latest_kpis"): (
         "KPI_COLUMNS is a module constant: column names are code",
         {"columns"},
@@ -166,6 +196,10 @@ def _safe(expr: ast.expr, assigned: dict[str, list[ast.expr]], depth: int = 0) -
         case ast.Subscript(value=ast.Name(id=name)) if name.isupper():
             return True
         case ast.Call(func=ast.Name(id=name) | ast.Attribute(attr=name)) if name in QUOTING:
+            return True
+        case ast.Call(func=ast.Name(id=name)) if name in SQL_CODE:
+            return True
+        case ast.Attribute(value=ast.Name(id="self"), attr=name) if name.isupper():
             return True
         case ast.Call(func=ast.Attribute(value=ast.Constant(), attr="join"), args=[items]):
             return again(items)
@@ -325,11 +359,15 @@ def test_load_and_publish_with_hostile_paths_inject_nothing(tmp_path: Path, requ
         "where table_schema in ('raw', 'audit') and table_name in ('accounts', 'load_files')",
     )
     assert sorted(tables) == [("audit.load_files",), ("raw.accounts",)]
+    # Publishing writes a version under .published and links serving.duckdb and parquet to it.
     assert sorted(p.name for p in warehouse.parent.iterdir()) == [
+        ".published",
         "parquet",
         "revops.duckdb",
         "serving.duckdb",
     ]
+    versions = sorted(p.name for p in (warehouse.parent / ".published").iterdir())
+    assert len(versions) == 2 and versions[0] == "current" and versions[1].startswith("v")
     # GX opens the warehouse through a SQLAlchemy URL: the path must come back unchanged.
     engine = sqlalchemy.create_engine(duckdb_url(warehouse), connect_args={"read_only": True})
     with engine.connect() as con:
