@@ -21,10 +21,11 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from foundation.engines import EngineClient, open_engine
+from foundation.engines import EngineClient, open_engine, sql_type
 from foundation.settings import Settings
 from ml.churn import (
     EVALUATION_SCHEMA,
+    FEATURES,
     INPUT_COLUMNS,
     SCORES_SCHEMA,
     SORT_KEYS,
@@ -69,8 +70,18 @@ class ChurnModelRun:
 
 
 def features_query(client: EngineClient) -> str:
-    """The model's columns of the features, sorted by the model's keys (portable SQL)."""
-    columns = ", ".join(client.quote(name) for name in INPUT_COLUMNS)
+    """The model's columns of the features, sorted by the model's keys (portable SQL).
+
+    The features are read as doubles, cast by the engine: the model takes floats, and
+    a Postgres quotient (numeric of any width) would not fit Arrow's 38-digit decimal.
+    """
+    double = sql_type(client.name, pa.float64(), "features")
+    columns = ", ".join(
+        f"cast({client.quote(name)} as {double}) as {client.quote(name)}"
+        if name in FEATURES
+        else client.quote(name)
+        for name in INPUT_COLUMNS
+    )
     order = ", ".join(client.quote(name) for name in SORT_KEYS)
     return f"select {columns} from {client.quote(*FEATURES_TABLE)} order by {order}"
 

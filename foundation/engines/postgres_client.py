@@ -201,8 +201,10 @@ class PostgresClient:
                 precision, scale = UNCONSTRAINED_NUMERIC
                 return pa.decimal128(precision, scale), f"{name}::numeric({precision}, {scale})"
             if column.precision > MAX_DECIMAL_PRECISION:
-                # Arrow's decimal128 holds 38 digits: a wider numeric keeps its scale.
-                scale = min(column.scale or 0, MAX_DECIMAL_PRECISION)
+                # Arrow's decimal128 holds 38 digits: a wider numeric (a quotient, whose
+                # scale Postgres widens) keeps up to 28 integer digits, the rest as scale.
+                whole = min(max(column.precision - (column.scale or 0), 1), 28)
+                scale = min(column.scale or 0, MAX_DECIMAL_PRECISION - whole)
                 cast = f"{name}::numeric({MAX_DECIMAL_PRECISION}, {scale})"
                 return pa.decimal128(MAX_DECIMAL_PRECISION, scale), cast
             return pa.decimal128(column.precision, column.scale or 0), name
