@@ -101,8 +101,10 @@ def build_dbt_assets(
 # reads their tables, then what does. One multi-asset split by Dagster around the ml
 # asset would make three dbt steps, and dbt's indirect test selection would run a test
 # in the step before its model is built (docs/architecture.md, The dbt project).
-revops_dbt_models = build_dbt_assets("revops_dbt_models", select="fqn:*", exclude=AFTER_ML, ship=True
+revops_dbt_models = build_dbt_assets(
+    "revops_dbt_models", select="fqn:*", exclude=AFTER_ML, ship=True
 )
-revops_dbt_after_ml = build_dbt_assets("revops_dbt_after_ml", select=AFTER_ML, exclude=None, ship=False
+revops_dbt_after_ml = build_dbt_assets(
+    "revops_dbt_after_ml", select=AFTER_ML, exclude=None, ship=False
 )
 DBT_ASSETS = (revops_dbt_models, revops_dbt_after_ml)
