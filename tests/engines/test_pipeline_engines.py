@@ -19,7 +19,7 @@ from foundation.contract import ENTITIES
 from foundation.engines import open_engine
 from orchestration.dbt.project import prepare_manifest
 from orchestration.defs.resources import WarehouseResource
-from orchestration.run import DBT_STEP
+from orchestration.run import DBT_STEPS
 from tests.engines.conftest import base_settings
 
 pytestmark = pytest.mark.slow
@@ -47,7 +47,7 @@ def test_the_pipeline_job_ships_raw_and_builds_staging_on_postgres(
     result = job_defs.resolve_job_def("on_postgres").execute_in_process(
         run_config={
             "resources": {"warehouse": {"config": WarehouseResource.config_of(settings)}},
-            "ops": {DBT_STEP: {"config": {"as_of": "", "full_refresh": False}}},
+            "ops": {DBT_STEPS[0]: {"config": {"as_of": "", "full_refresh": False}}},
         },
         raise_on_error=False,
     )
