@@ -55,13 +55,20 @@ class Kill:
 
 
 def plan_kills(seed: int, per_phase: int, signal_name: str = "SIGKILL") -> list[Kill]:
-    """`per_phase` kill points in each phase, in phase order, the same for the same seed."""
+    """`per_phase` kill points in each phase, the phases in turn (a problem in any phase
+    shows early), the same for the same seed."""
     rng = random.Random(seed)
     return [
         Kill(phase, round(rng.random(), 4), signal_name)
-        for phase in PHASES
         for _ in range(per_phase)
+        for phase in PHASES
     ]
+
+
+def earlier(kill: Kill) -> Kill:
+    """The same kill halfway to its phase's start: another try for a kill that landed in
+    a later phase (this run went through the phase faster than the clean one did)."""
+    return Kill(kill.phase, round(kill.fraction / 2, 4), kill.signal_name)
 
 
 class WatchedRun:
