@@ -35,6 +35,7 @@ from ingestion.audit import reconcile
 
 PHASES = ("ingest", "dbt", "validate", "publish")
 START_UP = "start-up"
+FINISHED = "finished"  # the run ended before the kill's point
 REVOPS = [sys.executable, "-m", "revops.cli"]
 # Columns that a rerun writes differently by design: when and in which batch a row was
 # loaded (in raw, and carried into the facts as _source_loaded_at). _file_name and
@@ -179,10 +180,11 @@ def run_and_stop(
         code = run.finish()
         raise AssertionError(f"the run ended (exit {code}) before {kill}: {run.stderr}")
     time.sleep(max(0.0, started + delay - (time.monotonic() - run.started)))
-    finished_first = run.process.poll() is not None
-    at = run.signal(kill.signal_name) if not finished_first else time.monotonic() - run.started
+    at = run.signal(kill.signal_name)
     code = run.finish()
-    return Landed(kill, run.phase_at(at), at, code, run.lines[-1][1], finished_first)
+    # A run stopped by a signal never exits 0: this one ended before the signal left.
+    phase = FINISHED if code == 0 else run.phase_at(at)
+    return Landed(kill, phase, at, code, run.lines[-1][1], finished_first=code == 0)
 
 
 def clean_run(landing: Path, warehouse: Path) -> WatchedRun:
@@ -420,6 +422,7 @@ class Tally:
     """What a campaign of kills did, for RELIABILITY.md."""
 
     kills: list[Landed] = field(default_factory=list)
+    finished_first: int = 0  # runs that ended before their kill's point (tried again)
     reads: int = 0
     reader_errors: int = 0
     mixed_reads: int = 0
