@@ -165,7 +165,7 @@ class Landed:
     phase: str
     at: float
     exit_code: int
-    last_line: str
+    lines: list[tuple[float, str]] = field(repr=False)
     finished_first: bool = False
 
 
@@ -184,7 +184,7 @@ def run_and_stop(
     code = run.finish()
     # A run stopped by a signal never exits 0: this one ended before the signal left.
     phase = FINISHED if code == 0 else run.phase_at(at)
-    return Landed(kill, phase, at, code, run.lines[-1][1], finished_first=code == 0)
+    return Landed(kill, phase, at, code, run.lines, finished_first=code == 0)
 
 
 def clean_run(landing: Path, warehouse: Path) -> WatchedRun:
@@ -215,6 +215,21 @@ def orphans(warehouse: Path, wait: float = 10.0) -> list[str]:
                 found.append(f"{proc.name}: {cmdline[:200]}")
         if not found or time.monotonic() > deadline:
             return found
+        time.sleep(0.2)
+
+
+def warehouse_lock_error(warehouse: Path, wait: float = 30.0) -> str:
+    """DuckDB's error opening the warehouse, if its file lock is still held after `wait`
+    seconds ("" once it opens). A killed process keeps its locks for a moment while the
+    kernel tears it down (its command line is already gone then)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            duckdb.connect(str(warehouse), read_only=True).close()
+            return ""
+        except duckdb.IOException as error:
+            if time.monotonic() > deadline:
+                return str(error)
         time.sleep(0.2)
 
 

@@ -41,6 +41,7 @@ from tests.reliability.harness import (
     restore,
     run_and_stop,
     stray_files,
+    warehouse_lock_error,
 )
 from tests.reliability.reader import NOTHING, read_once
 from tests.reliability.results import record
@@ -59,6 +60,7 @@ def _after_kill(landed: Landed, warehouse: Path, published_before: str, had_serv
     """What must hold the moment a run has been killed or stopped."""
     assert orphans(warehouse) == [], landed
     assert lock_is_free(warehouse), landed
+    assert warehouse_lock_error(warehouse) == "", landed
     assert reconciliation_problems(warehouse) == [], landed
     published = read_once(warehouse.parent)
     assert published.mixes == [], landed
@@ -68,8 +70,10 @@ def _after_kill(landed: Landed, warehouse: Path, published_before: str, had_serv
         assert landed.exit_code == -9, landed
         return
     assert landed.exit_code == 1, landed
-    stopped = STOPPED.match(landed.last_line)
-    assert stopped, landed.last_line
+    reasons = [line for _, line in landed.lines if line.startswith("revops run:")]
+    assert len(reasons) == 1, landed.lines[-5:]
+    stopped = STOPPED.match(reasons[0])
+    assert stopped, reasons[0]
     settings = Settings(landing=warehouse.parent, warehouse=warehouse)
     if current_version(settings) != published_before:
         assert stopped["kept"] == "the new version was published before it stopped", landed
