@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.harness import WatchedRun, clean_run, phase_windows
+from tests.reliability.harness import clean_run, phase_windows
 
 # The generated company's files are quarterly (<entity>/2024-Q1.csv ...); a landing that
 # grows lands the last quarters later.
@@ -73,13 +73,12 @@ class Reference:
     """A warehouse path used by every run of a campaign (one dbt parse), the state after a
     clean run of the first landing (`before`, what each kill starts from), a clean run of
     the full landing from there (`after`: its warehouse folder) and that run's phase
-    windows."""
+    windows (the lengths the kill points are fractions of)."""
 
     warehouse: Path
     before: Path
     after: Path
     windows: dict[str, list[float]]
-    clean: WatchedRun
 
     @property
     def after_warehouse(self) -> Path:
@@ -94,4 +93,4 @@ def crash_reference(tmp_path_factory, crash_company: Landings) -> Reference:
     shutil.copytree(warehouse.parent, root / "before", symlinks=True)
     run = clean_run(crash_company.full, warehouse)
     shutil.copytree(warehouse.parent, root / "after", symlinks=True)
-    return Reference(warehouse, root / "before", root / "after", phase_windows(run), run)
+    return Reference(warehouse, root / "before", root / "after", phase_windows(run))

@@ -35,6 +35,7 @@ from ingestion.audit import reconcile
 
 PHASES = ("ingest", "dbt", "validate", "publish")
 START_UP = "start-up"
+FINISHED = "finished"  # the run ended before the kill's point
 REVOPS = [sys.executable, "-m", "revops.cli"]
 # Columns that a rerun writes differently by design: when and in which batch a row was
 # loaded (in raw, and carried into the facts as _source_loaded_at). _file_name and
@@ -55,13 +56,20 @@ class Kill:
 
 
 def plan_kills(seed: int, per_phase: int, signal_name: str = "SIGKILL") -> list[Kill]:
-    """`per_phase` kill points in each phase, in phase order, the same for the same seed."""
+    """`per_phase` kill points in each phase, the phases in turn (a problem in any phase
+    shows early), the same for the same seed."""
     rng = random.Random(seed)
     return [
         Kill(phase, round(rng.random(), 4), signal_name)
-        for phase in PHASES
         for _ in range(per_phase)
+        for phase in PHASES
     ]
+
+
+def earlier(kill: Kill) -> Kill:
+    """The same kill halfway to its phase's start: another try for a kill that landed in
+    a later phase (this run went through the phase faster than the clean one did)."""
+    return Kill(kill.phase, round(kill.fraction / 2, 4), kill.signal_name)
 
 
 class WatchedRun:
@@ -157,7 +165,7 @@ class Landed:
     phase: str
     at: float
     exit_code: int
-    last_line: str
+    lines: list[tuple[float, str]] = field(repr=False)
     finished_first: bool = False
 
 
@@ -172,10 +180,11 @@ def run_and_stop(
         code = run.finish()
         raise AssertionError(f"the run ended (exit {code}) before {kill}: {run.stderr}")
     time.sleep(max(0.0, started + delay - (time.monotonic() - run.started)))
-    finished_first = run.process.poll() is not None
-    at = run.signal(kill.signal_name) if not finished_first else time.monotonic() - run.started
+    at = run.signal(kill.signal_name)
     code = run.finish()
-    return Landed(kill, run.phase_at(at), at, code, run.lines[-1][1], finished_first)
+    # A run stopped by a signal never exits 0: this one ended before the signal left.
+    phase = FINISHED if code == 0 else run.phase_at(at)
+    return Landed(kill, phase, at, code, run.lines, finished_first=code == 0)
 
 
 def clean_run(landing: Path, warehouse: Path) -> WatchedRun:
@@ -206,6 +215,21 @@ def orphans(warehouse: Path, wait: float = 10.0) -> list[str]:
                 found.append(f"{proc.name}: {cmdline[:200]}")
         if not found or time.monotonic() > deadline:
             return found
+        time.sleep(0.2)
+
+
+def warehouse_lock_error(warehouse: Path, wait: float = 30.0) -> str:
+    """DuckDB's error opening the warehouse, if its file lock is still held after `wait`
+    seconds ("" once it opens). A killed process keeps its locks for a moment while the
+    kernel tears it down (its command line is already gone then)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            duckdb.connect(str(warehouse), read_only=True).close()
+            return ""
+        except duckdb.IOException as error:
+            if time.monotonic() > deadline:
+                return str(error)
         time.sleep(0.2)
 
 
@@ -413,6 +437,7 @@ class Tally:
     """What a campaign of kills did, for RELIABILITY.md."""
 
     kills: list[Landed] = field(default_factory=list)
+    finished_first: int = 0  # runs that ended before their kill's point (tried again)
     reads: int = 0
     reader_errors: int = 0
     mixed_reads: int = 0
