@@ -1,8 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key='invocation_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy='append',
         on_schema_change='append_new_columns',
         full_refresh=false,
     )
@@ -11,7 +10,8 @@
     Grain: one row per dbt invocation that built the churn-risk model
     (docs/metrics.md (Account 360)): the evaluation of int_churn_model_evaluated
     with the invocation's id and start time. Incremental, full_refresh=false:
-    every run appends its row and `--full-refresh` keeps the history.
+    every run appends its row (strategy append, on every engine: an
+    invocation's id is new) and `--full-refresh` keeps the history.
 #}
 {%- set trained_at -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}'
