@@ -37,7 +37,7 @@
             + month({{ second_date }}) - month({{ first_date }})
         )
     {%- else %}
-        {{ dbt_spark.spark__datediff(first_date, second_date, datepart) }}
+        {{ dbt.spark__datediff(first_date, second_date, datepart) }}
     {%- endif %}
 {%- endmacro %}
 
@@ -47,7 +47,7 @@
 
 {% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
     {%- if limit_num or not order_by_clause %}
-        {{ dbt_spark.spark__listagg(measure, delimiter_text, order_by_clause, limit_num) }}
+        {{ dbt.spark__listagg(measure, delimiter_text, order_by_clause, limit_num) }}
     {%- else %}
         listagg({{ measure }}, {{ delimiter_text }}) within group ({{ order_by_clause }})
     {%- endif %}
