@@ -14,4 +14,6 @@ DEFAULTS = {
 
 
 def dispatch(name, package=None):
+    if name not in DEFAULTS:
+        raise KeyError(f"dbt_project/sqlfluff_libs/adapter.py: add the dispatched macro {name!r}")
     return DEFAULTS[name]
