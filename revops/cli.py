@@ -193,14 +193,14 @@ def run(
 
 
 @app.command("churn-model")
-def churn_model(warehouse: WarehouseOpt = None) -> None:
+def churn_model(warehouse: WarehouseOpt = None, engine: EngineOpt = None) -> None:
     """Train and score the churn-risk model on the features dbt built and write
     ml.churn_risk_scored and ml.churn_model_evaluated: the step `revops run` runs between
     its two dbt builds, for a dbt run by hand (README, Running dbt directly)."""
     from ml.churn_step import ChurnStepError, score_warehouse
     from orchestration.run import RunLockedError, warehouse_lock
 
-    settings = Settings.from_env(warehouse=warehouse)
+    settings = settings_of(warehouse=warehouse, engine=engine)
     if not settings.warehouse.exists():
         raise fail(f"{settings.warehouse} does not exist yet: run `revops run` or dbt first")
     try:

@@ -19,6 +19,10 @@
     reference entity's, e.g. product_usage's account_id, product_id, month):
     the rows are then matched with not exists on every column
     (same_key_columns(left, right, columns): `left.a = right.a and ...`).
+
+    On Spark both are empty: a fact there is rewritten whole on every run
+    (replace_rows_strategy: insert_overwrite of every valid row), so there is
+    nothing to filter or delete.
 #}
 {% macro is_not_excluded(entity, key_expression) -%}
     not exists (
@@ -30,6 +34,13 @@
 {%- endmacro %}
 
 {% macro incremental_fact_filter(alias, key_column) -%}
+    {{ return(adapter.dispatch('incremental_fact_filter')(alias, key_column)) }}
+{%- endmacro %}
+
+{% macro spark__incremental_fact_filter(alias, key_column) -%}
+{%- endmacro %}
+
+{% macro default__incremental_fact_filter(alias, key_column) -%}
     {%- if key_column is string -%}
         {%- set key_not_in_fact -%}
             {{ alias }}.{{ key_column }} not in (select {{ key_column }} from {{ this }})
@@ -56,6 +67,13 @@
 {%- endmacro %}
 
 {% macro delete_invalid_fact_rows(model_name, key_column) -%}
+    {{ return(adapter.dispatch('delete_invalid_fact_rows')(model_name, key_column)) }}
+{%- endmacro %}
+
+{% macro spark__delete_invalid_fact_rows(model_name, key_column) -%}
+{%- endmacro %}
+
+{% macro default__delete_invalid_fact_rows(model_name, key_column) -%}
     {%- if key_column is string -%}
         {%- set key_not_valid -%}
             {{ key_column }} not in (

@@ -1,4 +1,19 @@
+# sqlfluff's stand-in for dbt's `adapter`: adapter.dispatch(name) returns what
+# the project's default__<name> macro renders on DuckDB, closely enough to lint.
+DEFAULTS = {
+    "to_utc_timestamp": lambda col: f"cast(({col} at time zone 'UTC') as timestamp)",
+    "type_double": lambda: "double",
+    "binary_collated": lambda expression: expression,
+    "incremental_fact_filter": lambda alias, key_column: "",
+    "delete_invalid_fact_rows": lambda model_name, key_column: "",
+    "replace_rows_strategy": lambda: "delete+insert",
+    "previous_rows": lambda: "this",
+    "copy_previous_rows": lambda: "",
+    "drop_previous_rows": lambda: "",
+}
+
+
 def dispatch(name, package=None):
-    if name == "to_utc_timestamp":
-        return lambda col: f"cast(({col} at time zone 'UTC') as timestamp)"
-    return lambda *a: "double"
+    if name not in DEFAULTS:
+        raise KeyError(f"dbt_project/sqlfluff_libs/adapter.py: add the dispatched macro {name!r}")
+    return DEFAULTS[name]

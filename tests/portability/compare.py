@@ -13,7 +13,9 @@ bits), not in what the numbers are, so the comparison is:
 - other fractional numbers (rates, shares, averages, day counts) to 1e-9,
   relative to the larger of 1 and their size;
 - integers, text, dates, timestamps and booleans exactly; a number equals the
-  same number of another Python type (3, 3.0 and Decimal('3'));
+  same number of another Python type (3, 3.0 and Decimal('3')), a timestamp
+  with a time zone the same instant without one, read as UTC (a driver may
+  attach UTC to Parquet timestamps);
 - nulls: null equals only null (null is never 0).
 
 `compare_mart` returns a `MartDiff` whose text names the first differing rows;
@@ -23,6 +25,7 @@ key and money columns of every mart of dbt_project/models/marts.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -167,9 +170,15 @@ def values_equal(left: Any, right: Any, *, money: bool = False) -> bool:
             a, b = float(left), float(right)
             return abs(a - b) <= RATE_TOLERANCE * max(1.0, abs(a), abs(b))
         return Decimal(str(left)) == Decimal(str(right))
-    if isinstance(left, bool) or isinstance(right, bool):
-        return type(left) is type(right) and left == right
+    if isinstance(left, dt.datetime) and isinstance(right, dt.datetime):
+        return _utc_naive(left) == _utc_naive(right)
     return type(left) is type(right) and left == right
+
+
+def _utc_naive(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _show(value: Any) -> str:
@@ -185,9 +194,12 @@ def _key_text(columns: Sequence[str], key: tuple[Any, ...]) -> str:
 
 
 def _key_value(value: Any) -> Any:
-    """A hashable key value that is the same for 3, 3.0 and Decimal('3')."""
+    """A hashable key value that is the same for 3, 3.0 and Decimal('3'), and for
+    a timestamp with and without UTC."""
     if _is_number(value):
         return Decimal(str(value)).normalize()
+    if isinstance(value, dt.datetime):
+        return _utc_naive(value)
     return value
 
 
@@ -248,11 +260,11 @@ def compare_mart(
         ours, theirs = left_groups.get(key, []), right_groups.get(key, [])
         where = _key_text(spec.key, tuple((ours or theirs)[0].get(c) for c in spec.key))
         if len(ours) != len(theirs):
-            shown = (*spec.key, *spec.ignored)
+            hidden = (*spec.key, *spec.ignored)
             if not theirs:
-                detail = f"only in {labels[0]}: {_row_text(ours[0], shown)}"
+                detail = f"only in {labels[0]}: {_row_text(ours[0], hidden)}"
             elif not ours:
-                detail = f"only in {labels[1]}: {_row_text(theirs[0], shown)}"
+                detail = f"only in {labels[1]}: {_row_text(theirs[0], hidden)}"
             else:
                 detail = f"{len(ours)} rows in {labels[0]}, {len(theirs)} rows in {labels[1]}"
             differences.append(f"({where}) {detail}")

@@ -130,3 +130,14 @@ def test_ignored_columns_may_differ() -> None:
     assert compare_mart("model_evaluation", left, right, spec=spec).equal
     right[0]["auc"] = 0.5
     assert not compare_mart("model_evaluation", left, right, spec=spec).equal
+
+
+def test_a_timestamp_with_utc_is_the_same_instant_without_it() -> None:
+    spec = MartSpec(key=("lead_id",))
+    naive = [{"lead_id": "L1", "created_at": dt.datetime(2025, 1, 2, 3, 4, 5)}]
+    utc = [{"lead_id": "L1", "created_at": dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)}]
+    assert compare_mart("fct_leads", naive, utc, spec=spec).equal
+    # 03:04:05 at +01:00 is 02:04:05 UTC: another instant
+    cet = dt.timezone(dt.timedelta(hours=1))
+    other = [{"lead_id": "L1", "created_at": dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=cet)}]
+    assert not compare_mart("fct_leads", naive, other, spec=spec).equal

@@ -2,9 +2,11 @@
     config(
         materialized='incremental',
         unique_key=['entity', 'record_key', 'reason'],
-        incremental_strategy='delete+insert',
+        incremental_strategy=replace_rows_strategy(),
         on_schema_change='append_new_columns',
         full_refresh=false,
+        pre_hook=['{{ drop_previous_rows() }}', '{{ copy_previous_rows() }}'],
+        post_hook='{{ drop_previous_rows() }}',
     )
 }}
 {#
@@ -14,7 +16,8 @@
     is the latest run that saw it, and a flag no longer present is marked
     is_resolved with resolved_at. A flag that comes back is open again with
     its original first_seen_at. full_refresh=false: `--full-refresh` keeps
-    the history.
+    the history. The earlier rows are read from previous_rows() (this table;
+    a copy of it on Spark, where the run rewrites the whole table).
 #}
 {%- set run_at -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}'
@@ -41,7 +44,7 @@ current_flags as (
             first_seen_at,
             last_seen_at,
             resolved_at
-        from {{ this }}
+        from {{ previous_rows() }}
     ),
 
     flags_merged as (

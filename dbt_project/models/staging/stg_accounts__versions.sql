@@ -16,7 +16,7 @@ versions_ranked as (
         source.*,
         row_number() over (
             partition by account_id, updated_at
-            order by _file_name desc, _row_number desc
+            order by {{ binary_collated('_file_name') }} desc, _row_number desc
         ) as _version_rank
     from source
 ),

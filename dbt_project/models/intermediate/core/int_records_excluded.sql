@@ -109,7 +109,9 @@ activities_of_excluded_parents as (
 activities_excluded_by_parents as (
     select
         activity_id,
-        {{ dbt.listagg('excluded_by', "'; '", 'order by excluded_by') }} as excluded_by
+        {{ dbt.listagg(
+            'excluded_by', "'; '", 'order by ' ~ binary_collated('excluded_by')
+        ) }} as excluded_by
     from activities_of_excluded_parents
     group by activity_id
 ),

@@ -315,7 +315,9 @@ final as (
         entity,
         record_key,
         reason,
-        {{ dbt.listagg('detail', "'; '", 'order by detail') }} as detail
+        {{ dbt.listagg(
+            'detail', "'; '", 'order by ' ~ binary_collated('detail')
+        ) }} as detail
     from unioned
     group by
         entity,

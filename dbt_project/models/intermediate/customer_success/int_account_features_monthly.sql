@@ -18,6 +18,9 @@
     every month.
 #}
 {{ config(materialized='table') }}
+{#- the window of windows_applied, spelled out in each over (): Spark has no
+    named window extended by a frame #}
+{%- set account_months = 'partition by account_id order by month' %}
 
 with
 
@@ -467,45 +470,49 @@ windows_applied as (
         month_end,
         first_paid_month,
         mrr,
-        lag(mrr, 1, 0) over account_months as mrr_1m_ago,
-        lag(mrr, 3, 0) over account_months as mrr_3m_ago,
-        max(mrr) over (account_months rows between unbounded preceding and current row)
-            as peak_mrr,
+        lag(mrr, 1, 0) over ({{ account_months }}) as mrr_1m_ago,
+        lag(mrr, 3, 0) over ({{ account_months }}) as mrr_3m_ago,
+        max(mrr) over (
+            {{ account_months }} rows between unbounded preceding and current row
+        ) as peak_mrr,
         paid_until,
         open_ar_usd,
         max_days_past_due,
         past_due_invoices,
         sum(late_paid_invoices) over (
-            account_months rows between 5 preceding and current row
+            {{ account_months }} rows between 5 preceding and current row
         ) as late_paid_invoices_6m,
-        sum(activities) over (account_months rows between 2 preceding and current row)
-            as activities_3m,
+        sum(activities) over (
+            {{ account_months }} rows between 2 preceding and current row
+        ) as activities_3m,
         max(last_activity_date) over (
-            account_months rows between unbounded preceding and current row
+            {{ account_months }} rows between unbounded preceding and current row
         ) as last_activity_date,
         open_quotes,
         open_pipeline_value,
-        sum(csat_responses) over (account_months rows between 2 preceding and current row)
-            as csat_responses_3m,
-        sum(csat_score_sum) over (account_months rows between 2 preceding and current row)
-            as csat_score_sum_3m,
-        sum(csat_satisfied) over (account_months rows between 2 preceding and current row)
-            as csat_satisfied_3m,
         sum(csat_responses) over (
-            account_months rows between 5 preceding and 3 preceding
+            {{ account_months }} rows between 2 preceding and current row
+        ) as csat_responses_3m,
+        sum(csat_score_sum) over (
+            {{ account_months }} rows between 2 preceding and current row
+        ) as csat_score_sum_3m,
+        sum(csat_satisfied) over (
+            {{ account_months }} rows between 2 preceding and current row
+        ) as csat_satisfied_3m,
+        sum(csat_responses) over (
+            {{ account_months }} rows between 5 preceding and 3 preceding
         ) as csat_responses_prev_3m,
         sum(csat_score_sum) over (
-            account_months rows between 5 preceding and 3 preceding
+            {{ account_months }} rows between 5 preceding and 3 preceding
         ) as csat_score_sum_prev_3m,
         active_users,
-        lag(active_users, 3) over account_months as active_users_3m_ago,
+        lag(active_users, 3) over ({{ account_months }}) as active_users_3m_ago,
         active_users_on_seats,
         licensed_seats,
         mrr_now,
-        min(mrr_now) over (account_months rows between 1 following and 3 following)
+        min(mrr_now) over ({{ account_months }} rows between 1 following and 3 following)
             as min_mrr_next_3_months
     from account_months_joined
-    window account_months as (partition by account_id order by month)
 ),
 
 final as (

@@ -18,11 +18,11 @@ versions_ordered as (
         account_versions.*,
         row_number() over (
             partition by account_id
-            order by updated_at
+            order by updated_at nulls last
         ) as version_number,
         lead(updated_at) over (
             partition by account_id
-            order by updated_at
+            order by updated_at nulls last
         ) as next_updated_at
     from account_versions
 ),

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='response_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy=replace_rows_strategy(),
         on_schema_change='fail',
         post_hook="{{ delete_invalid_fact_rows(
             'int_csat_responses_validated', 'response_id'

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key=['account_id', 'product_id', 'month'],
-        incremental_strategy='delete+insert',
+        incremental_strategy=replace_rows_strategy(),
         on_schema_change='fail',
         post_hook="{{ delete_invalid_fact_rows(
             'int_product_usage_validated', ['account_id', 'product_id', 'month']

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='quote_line_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy=replace_rows_strategy(),
         on_schema_change='fail',
         post_hook="{{ delete_invalid_fact_rows(
             'int_quote_lines_validated', 'quote_line_id'

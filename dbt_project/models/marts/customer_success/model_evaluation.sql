@@ -1,8 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key='invocation_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy='append',
         on_schema_change='append_new_columns',
         full_refresh=false,
     )
@@ -12,7 +11,8 @@
     (Account 360)): the churn-risk model's evaluation in the source
     ml.churn_model_evaluated (written by the Python step ml/churn_step.py just
     before) with the invocation's id and start time. Incremental,
-    full_refresh=false: every run appends its row and `--full-refresh` keeps the
+    full_refresh=false: every run appends its row (strategy append, on
+    every engine: an invocation's id is new) and `--full-refresh` keeps the
     history.
 #}
 {%- set trained_at -%}
