@@ -1,5 +1,7 @@
-"""Session fixtures of throwaway engine servers (tests/engines/servers.py), started only
-when a test asks for them and stopped at the end of the session."""
+"""Fixtures of throwaway engine servers (tests/engines/servers.py), started only when a
+test asks for them. Postgres and the Thrift server (processes of their own) last the
+session; a local Spark session lives in this process's one JVM, which a pipeline run or
+another module's session needs for itself, so it lasts one module and is stopped after."""
 
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ def _java_or_skip() -> None:
         pytest.skip(str(missing))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark_dir() -> Iterator[Path]:
     """An empty Spark folder (warehouse dir, Derby metastore, Parquet) for local sessions."""
     _java_or_skip()
@@ -71,9 +73,9 @@ def thrift_server() -> Iterator[ThriftServer]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark_session_client(spark_dir: Path) -> Iterator[EngineClient]:
-    """One SparkSession client for the session's Spark tests (a JVM start costs seconds;
+    """One SparkSession client for the module's Spark tests (a JVM start costs seconds;
     pyspark holds one session per process)."""
     with open_engine(spark_settings(base_settings(spark_dir), spark_dir)) as client:
         yield client
