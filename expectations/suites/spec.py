@@ -29,7 +29,7 @@ SEVERITY_OF_GX = {gx_name: severity for severity, gx_name in GX_SEVERITY.items()
 # Fixed namespace so that suite and expectation ids (required by GX) are stable
 # across regenerations and the committed JSON only changes when a suite does.
 _ID_NAMESPACE = uuid.UUID("5d1f3c2e-7b0a-4c39-9a57-3f0e6f1d2b11")
-_TABLE_REF = re.compile(r"\b((?:raw|staging|intermediate|marts|audit)\.[a-z_]+)\b")
+_TABLE_REF = re.compile(r"\b((?:raw|staging|intermediate|marts|audit|ml)\.[a-z_]+)\b")
 
 
 @dataclass(frozen=True)

@@ -239,10 +239,6 @@ class ThriftServer:
     def settings(self, base: Settings) -> Settings:
         return spark_settings(base, self.spark_dir, "thrift", self.port)
 
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()

@@ -1,22 +1,37 @@
-"""The same company through the whole pipeline on each engine gives the same marts.
+"""The same company on each engine gives the same marts.
 
 One generated company with bad rows (the flawed company: rows quarantined by the
 loader, flagged and excluded by dbt) runs through `revops_pipeline` on the DuckDB
-default and on each other engine, each in a warehouse of its own. Every mart the
-DuckDB run built is then read from each engine and compared row for row with
-tests.portability.compare (money to the cent, rates to 1e-9, same nulls, no row
-missing or duplicated; only the load time of the facts' rows differs by nature).
-The published serving files of each run are compared too: BI tools read those,
+default and on Postgres, each in a warehouse of its own. On Spark, the DuckDB run's raw
+batches are shipped to a Spark Thrift server started from pyspark's jars (as a user with
+a cluster points the `spark` target at one, `method: thrift`), where `dbt run` builds
+every model around the churn-model step, as the pipeline does; the data tests' SQL on
+Spark is checked by tests/dbt's unit tests and costs a Spark statement each, so the
+scheduled checks are left to the DuckDB and Postgres runs.
+
+Every mart the DuckDB run built is then read from each engine and compared row for row
+with tests.portability.compare (money to the cent, rates to 1e-9, same nulls, no row
+missing or duplicated; only the load time of the facts' rows differs by nature). The
+published serving files of the Postgres run are compared too: BI tools read those,
 whatever the engine.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import duckdb
 import pytest
 
 from foundation.engines import open_engine
-from foundation.settings import Settings
+from foundation.settings import PROJECT_ROOT, Settings
+from ingestion.ship import ship_raw
+from ml.churn_step import score_warehouse
+from orchestration.dbt.args import AFTER_ML, target_args
 from orchestration.run import run_job
 from tests.portability.compare import MARTS, MartSpec, compare_mart
 
@@ -47,6 +62,33 @@ def postgres_run(flawed_company, tmp_path_factory, postgres_server) -> Settings:
     folder = tmp_path_factory.mktemp("portability_postgres")
     base = Settings(landing=flawed_company, warehouse=folder / "revops.duckdb")
     return _run(postgres_server.settings(base))
+
+
+def _dbt_run(settings: Settings, target: Path, *select: str) -> None:
+    """`dbt run` on `settings`' engine, its logs and artifacts in `target`."""
+    command = [str(Path(sys.executable).with_name("dbt")), "run", *target_args(settings)]
+    command += [*select, "--target-path", str(target), "--log-path", str(target / "logs")]
+    env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    failed = [line for line in done.stdout.splitlines() if "ERROR" in line]
+    assert done.returncode == 0, "\n".join(failed) + "\n" + done.stdout[-3000:]
+
+
+@pytest.fixture(scope="module")
+def spark_run(duckdb_run, tmp_path_factory, thrift_server) -> Settings:
+    """The DuckDB run's raw batches shipped over Thrift, then dbt and the churn-model step
+    on the server, in the pipeline's order."""
+    folder = tmp_path_factory.mktemp("portability_spark")
+    shutil.copy(duckdb_run.warehouse, folder / "revops.duckdb")
+    settings = thrift_server.settings(
+        Settings(landing=duckdb_run.landing, warehouse=folder / "revops.duckdb")
+    )
+    shipped = ship_raw(settings)
+    assert shipped.rows > 1000, shipped.summary()
+    _dbt_run(settings, folder / "target", "--exclude", AFTER_ML)
+    score_warehouse(settings)
+    _dbt_run(settings, folder / "target", "--select", AFTER_ML)
+    return settings
 
 
 def _marts(settings: Settings) -> dict[str, object]:
@@ -86,3 +128,12 @@ def test_the_serving_files_of_a_postgres_run_equal_a_duckdb_runs(duckdb_run, pos
         assert theirs[mart].schema.names == ours[mart].schema.names, mart
         diff = _compare(mart, ours[mart], theirs[mart], "postgres")
         assert diff.equal, str(diff)
+
+
+@pytest.mark.slow
+def test_every_mart_on_spark_over_thrift_equals_duckdbs_row_for_row(duckdb_run, spark_run):
+    ours, theirs = _marts(duckdb_run), _marts(spark_run)
+    assert sorted(theirs) == sorted(ours)
+    diffs = [_compare(mart, ours[mart], theirs[mart], "spark") for mart in sorted(ours)]
+    assert sum(diff.row_counts[0] for diff in diffs) > 1000  # the company is not empty
+    assert [str(diff) for diff in diffs if not diff.equal] == []

@@ -1,7 +1,7 @@
 """The same GX suites on DuckDB, Postgres and Spark (issue 18): GX's own datasource for
 each engine (expectations/datasources.py), the same results, failures that fail.
 
-A company of 200 accounts (2% bad rows, so that rows are quarantined and excluded)
+The flawed company (2% bad rows, so that rows are quarantined and excluded)
 runs through the real pipeline into DuckDB; its raw, staging, intermediate and
 marts tables are copied into a real Postgres cluster and a real local Spark catalog,
 as if dbt had built them there. Staging and marts validate on the engine, raw
@@ -52,19 +52,10 @@ def _relations() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def company(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The pipeline's DuckDB warehouse of a 200-account company (never changed: copy it)."""
-    from generator import generate
-    from tests.pipeline import run_pipeline
-
-    root = tmp_path_factory.mktemp("engines")
-    landing = root / "landing"
-    generate(
-        landing, accounts=200, start="2024-01", months=12, seed=7, bad_rows=0.02, progress=False
-    )
-    warehouse = root / "wh" / "revops.duckdb"
-    run_pipeline(landing, warehouse)
-    return warehouse
+def company(pipeline_warehouse: Path) -> Path:
+    """The pipeline's DuckDB warehouse of the flawed company (tests/conftest.py; never
+    changed: copy it)."""
+    return pipeline_warehouse
 
 
 @pytest.fixture(scope="module")
