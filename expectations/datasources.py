@@ -280,7 +280,7 @@ def spark_session(settings: Settings) -> tuple[Any, bool]:
     builder = SparkSession.builder.appName("revops-gx").enableHiveSupport()
     for key, value in conf.items():
         builder = builder.config(key, value)
-    session = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+    session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session, True
 

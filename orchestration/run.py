@@ -139,9 +139,23 @@ def run_job(
     if stopped_by and not result.success:
         step = _stopped_step(result)
         return _stopped(result.run_id, stopped_by, step, published_before, settings)
+    skipped = _skipped_steps(result)
+    if result.success and skipped:
+        # Dagster counts a run whose steps were skipped as a success: nothing failed, but
+        # what they build (the published version, for one) was not made.
+        reason = f"steps skipped, an upstream asset never reported: {', '.join(skipped)}"
+        return RunOutcome(False, result.run_id, reason)
     if result.success:
         return RunOutcome(True, result.run_id)
     return RunOutcome(False, result.run_id, _first_failure(result))
+
+
+def _skipped_steps(result: dg.ExecuteInProcessResult) -> list[str]:
+    return [
+        event.step_key
+        for event in result.all_events
+        if event.event_type_value == "STEP_SKIPPED" and event.step_key
+    ]
 
 
 @contextmanager

@@ -276,7 +276,6 @@ class _Session:
         builder = SparkSession.builder.appName("revops").enableHiveSupport()
         for key, value in spark_conf(settings).items():
             builder = builder.config(key, value)
-        builder = builder.config("spark.ui.showConsoleProgress", "false")
         try:
             self._spark = builder.getOrCreate()
         except Exception as error:

@@ -43,6 +43,9 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.driver.host": "127.0.0.1",
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.ui.enabled": "false",
+        # No progress bars on stdout: dbt's JSON log lines share it (dagster-dbt parses
+        # them; a bar glued in front of one loses that model's event).
+        "spark.ui.showConsoleProgress": "false",
         # Only errors from the JVM's logs once the session is up (not its INFO/WARN chatter).
         "spark.log.level": "ERROR",
         **RUNTIME_CONF,

@@ -45,6 +45,24 @@ def build_args(settings: Settings, as_of: str = "", full_refresh: bool = False) 
     return args
 
 
+BUILT_RESOURCES = ("model.", "seed.", "snapshot.")
+
+
+def unreported_nodes(run_results: Mapping[str, Any], reported: set[str]) -> list[str]:
+    """The models, seeds and snapshots dbt built (status success) whose event never
+    reached Dagster (`reported`: the unique_ids of the step's outputs). dagster-dbt
+    reads dbt's JSON log lines from stdout; a line something else wrote into (a Spark
+    progress bar) is lost, with its asset: the assets downstream would be skipped and
+    the run would still read as a success."""
+    return sorted(
+        node["unique_id"]
+        for node in run_results.get("results", [])
+        if node["unique_id"].startswith(BUILT_RESOURCES)
+        and node.get("status") == "success"
+        and node["unique_id"] not in reported
+    )
+
+
 def failed_nodes(run_results: Mapping[str, Any]) -> str:
     """One line naming each dbt node that errored or failed, with dbt's first message line."""
     parts = []

@@ -194,7 +194,7 @@ def open_spark(settings: Settings) -> Any:
     builder = SparkSession.builder.appName("gxe-tests").enableHiveSupport()
     for key, value in spark_conf(settings).items():
         builder = builder.config(key, value)
-    session = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+    session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 

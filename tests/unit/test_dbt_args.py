@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 
 from foundation.settings import PostgresSettings, Settings
-from orchestration.dbt.args import build_args, dbt_vars, failed_nodes, target_args
+from orchestration.dbt.args import (
+    build_args,
+    dbt_vars,
+    failed_nodes,
+    target_args,
+    unreported_nodes,
+)
 
 
 def test_build_args_leave_out_unit_tests_and_carry_the_run_settings_and_knobs(tmp_path):
@@ -74,3 +80,25 @@ def test_the_engine_is_the_dbt_target_with_its_connection_in_the_vars(tmp_path):
     assert "pw" not in json.dumps(args)
     # `dbt parse` (prepare_manifest) gets the same target and vars as the build.
     assert target_args(settings) == ["--target", "postgres", "--vars", json.dumps(passed)]
+
+
+def test_unreported_nodes_are_the_built_models_and_seeds_dagster_never_heard_of():
+    run_results = {
+        "results": [
+            {"unique_id": "model.revops.stg_accounts", "status": "success"},
+            {"unique_id": "model.revops.int_account_features_monthly", "status": "success"},
+            {"unique_id": "seed.revops.reason_codes", "status": "success"},
+            {"unique_id": "model.revops.fct_invoices", "status": "error"},  # failed: not built
+            {"unique_id": "test.revops.unique_x.abc", "status": "pass"},  # tests are checks
+        ]
+    }
+    reported = {"model.revops.stg_accounts"}
+    assert unreported_nodes(run_results, reported) == [
+        "model.revops.int_account_features_monthly",
+        "seed.revops.reason_codes",
+    ]
+    everything = reported | {
+        "model.revops.int_account_features_monthly",
+        "seed.revops.reason_codes",
+    }
+    assert unreported_nodes(run_results, everything) == []

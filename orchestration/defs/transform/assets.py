@@ -12,7 +12,7 @@ from dagster_dbt import (
 )
 
 from ingestion.ship import ShipError, ship_raw
-from orchestration.dbt.args import AFTER_ML, build_args, failed_nodes
+from orchestration.dbt.args import AFTER_ML, build_args, failed_nodes, unreported_nodes
 from orchestration.dbt.project import DBT_EXECUTABLE, dbt_project, manifest_path
 from orchestration.dbt.watchdog import ends_with_this_process
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
@@ -89,10 +89,22 @@ def build_dbt_assets(
         # connection reach its profile as --target and --vars, from this run's settings.
         args = build_args(settings, as_of=config.as_of, full_refresh=config.full_refresh)
         invocation = dbt.cli(args, context=context, raise_on_error=False)
+        reported: set[str] = set()
         with ends_with_this_process(invocation.process):
-            yield from invocation.stream()
+            for event in invocation.stream():
+                if isinstance(event, dg.Output | dg.AssetMaterialization):
+                    unique_id = (event.metadata or {}).get("unique_id")
+                    reported.add(str(getattr(unique_id, "value", unique_id)))
+                yield event
+        run_results = invocation.get_artifact("run_results.json")
         if not invocation.is_successful():
-            raise dg.Failure(description=failed_nodes(invocation.get_artifact("run_results.json")))
+            raise dg.Failure(description=failed_nodes(run_results))
+        lost = unreported_nodes(run_results, reported)
+        if lost:
+            raise dg.Failure(
+                description=f"dbt built {len(lost)} node(s) whose events never reached "
+                f"Dagster (a line of dbt's JSON log on stdout was garbled): {', '.join(lost)}"
+            )
 
     return _dbt_models
 
