@@ -12,7 +12,7 @@ export REVOPS_WAREHOUSE ?= warehouse/revops.duckdb
 export DBT_PROFILES_DIR ?= $(CURDIR)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install demo test lint format clean bench dev generate lock screenshot reliability
+.PHONY: install demo test lint format clean bench dev generate lock screenshot reliability portability
 
 install: $(STAMP) ## Create .venv with the locked dependencies (idempotent)
 
@@ -33,6 +33,10 @@ demo: $(STAMP) ## Generate the sample company if missing, run the pipeline, prin
 test: $(STAMP) ## Run the whole test suite
 	@mkdir -p $(DAGSTER_HOME)
 	@$(BIN)/pytest
+
+portability: $(STAMP) ## The same company on DuckDB, Postgres and Spark, with the whole pipeline on Spark too (minutes)
+	@mkdir -p $(DAGSTER_HOME)
+	@$(BIN)/pytest tests/portability -m "engines_long or not engines_long"
 
 reliability: $(STAMP) ## Crash, load, hostile-file and personal-data campaigns (hours); writes RELIABILITY.md
 	@mkdir -p $(DAGSTER_HOME)

@@ -5,9 +5,11 @@ loader, flagged and excluded by dbt) runs through `revops_pipeline` on the DuckD
 default and on Postgres, each in a warehouse of its own. On Spark, the DuckDB run's raw
 batches are shipped to a Spark Thrift server started from pyspark's jars (as a user with
 a cluster points the `spark` target at one, `method: thrift`), where `dbt run` builds
-every model around the churn-model step, as the pipeline does; the data tests' SQL on
-Spark is checked by tests/dbt's unit tests and costs a Spark statement each, so the
-scheduled checks are left to the DuckDB and Postgres runs.
+every model around the churn-model step, as the pipeline does (the data tests cost a
+Spark statement each: their run is left to the next test). `make portability` also
+runs the whole pipeline, checks and publishing included, on a local Spark session
+(`engines_long`: about 6 minutes on two cores, 10 when the machine is busy) and
+compares its marts and serving files too.
 
 Every mart the DuckDB run built is then read from each engine and compared row for row
 with tests.portability.compare (money to the cent, rates to 1e-9, same nulls, no row
@@ -22,13 +24,14 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from foundation.engines import open_engine
-from foundation.settings import PROJECT_ROOT, Settings
+from foundation.settings import PROJECT_ROOT, Settings, SparkSettings
 from ingestion.ship import ship_raw
 from ml.churn_step import score_warehouse
 from orchestration.dbt.args import AFTER_ML, target_args
@@ -91,6 +94,15 @@ def spark_run(duckdb_run, tmp_path_factory, thrift_server) -> Settings:
     return settings
 
 
+@pytest.fixture(scope="module")
+def spark_session_run(flawed_company, tmp_path_factory) -> Settings:
+    """`revops_pipeline` with the engine `spark`: a local session (pyspark's JVM in this
+    process for the Python steps, dbt's own in its process) on a Spark folder of its own."""
+    folder = tmp_path_factory.mktemp("portability_spark_session")
+    base = Settings(landing=flawed_company, warehouse=folder / "revops.duckdb")
+    return _run(replace(base, engine="spark", spark=SparkSettings(dir=folder / "spark")))
+
+
 def _marts(settings: Settings) -> dict[str, object]:
     with open_engine(settings) as engine:
         return {
@@ -137,3 +149,19 @@ def test_every_mart_on_spark_over_thrift_equals_duckdbs_row_for_row(duckdb_run, 
     diffs = [_compare(mart, ours[mart], theirs[mart], "spark") for mart in sorted(ours)]
     assert sum(diff.row_counts[0] for diff in diffs) > 1000  # the company is not empty
     assert [str(diff) for diff in diffs if not diff.equal] == []
+
+
+@pytest.mark.engines_long
+def test_the_whole_pipeline_on_a_spark_session_gives_duckdbs_marts_and_serving_files(
+    duckdb_run, spark_session_run
+):
+    ours, theirs = _marts(duckdb_run), _marts(spark_session_run)
+    assert sorted(theirs) == sorted(ours)
+    diffs = [_compare(mart, ours[mart], theirs[mart], "spark") for mart in sorted(ours)]
+    assert [str(diff) for diff in diffs if not diff.equal] == []
+    served, served_spark = _serving(duckdb_run), _serving(spark_session_run)
+    assert sorted(served_spark) == sorted(served)
+    for mart in sorted(served):
+        assert served_spark[mart].schema.names == served[mart].schema.names, mart
+        diff = _compare(mart, served[mart], served_spark[mart], "spark")
+        assert diff.equal, str(diff)
