@@ -351,4 +351,7 @@ class SparkSource:
                 frame.unpersist()
         self._frames.clear()
         if self._owned:
+            from foundation.engines.spark_client import stop_jvm
+
             self.spark.stop()
+            stop_jvm()  # releases the Derby metastore for the dbt step that follows

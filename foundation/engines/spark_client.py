@@ -279,7 +279,7 @@ class _Session:
         try:
             self._spark = builder.getOrCreate()
         except Exception as error:
-            self._stop_jvm()
+            stop_jvm()
             raise _spark_error(self._where, error) from None
 
     def execute(self, sql: str) -> None:
@@ -304,29 +304,31 @@ class _Session:
         try:
             self._spark.stop()
         finally:
-            self._stop_jvm()
+            stop_jvm()
 
-    @staticmethod
-    def _stop_jvm() -> None:
-        """End pyspark's JVM (its gateway exits when its stdin closes) and forget it, so the
-        next session starts a new one and Derby's lock is released now."""
-        from pyspark import SparkContext
 
-        gateway = SparkContext._gateway
-        SparkContext._gateway = None
-        SparkContext._jvm = None
-        if gateway is None:
-            return
-        process = getattr(gateway, "proc", None)
-        gateway.shutdown()
-        if process is not None:
-            if process.stdin is not None:
-                process.stdin.close()
-            try:
-                process.wait(timeout=60)
-            except Exception:
-                process.kill()
-                process.wait(timeout=10)
+def stop_jvm() -> None:
+    """End pyspark's JVM in this process (its gateway exits when its stdin closes) and
+    forget it, so that the next session starts a new one and the embedded Derby
+    metastore is released now: a stopped SparkSession leaves it booted in the JVM, and
+    dbt's process (or the next step's session) could not open it."""
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+    if gateway is None:
+        return
+    process = getattr(gateway, "proc", None)
+    gateway.shutdown()
+    if process is not None:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=60)
+        except Exception:
+            process.kill()
+            process.wait(timeout=10)
 
 
 class _Thrift:

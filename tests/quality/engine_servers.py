@@ -202,18 +202,10 @@ def open_spark(settings: Settings) -> Any:
 def stop_spark(session: Any) -> None:
     """Stop the session and its JVM (releasing the Derby metastore), so that the next
     session in this process starts a JVM of its own."""
-    from pyspark import SparkContext
+    from foundation.engines.spark_client import stop_jvm
 
     session.stop()
-    gateway = SparkContext._gateway
-    SparkContext._gateway = None
-    SparkContext._jvm = None
-    if gateway is not None:
-        process = getattr(gateway, "proc", None)
-        gateway.shutdown()
-        if process is not None and process.stdin is not None:
-            process.stdin.close()
-            process.wait(timeout=60)
+    stop_jvm()
 
 
 def copy_to_spark(warehouse: Path, spark: Any, relations: Iterable[str], folder: Path) -> None:

@@ -7,6 +7,7 @@ import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
     DbtCliResource,
     dbt_assets,
 )
@@ -96,10 +97,9 @@ def build_dbt_assets(
                     unique_id = (event.metadata or {}).get("unique_id")
                     reported.add(str(getattr(unique_id, "value", unique_id)))
                 yield event
-        run_results = invocation.get_artifact("run_results.json")
         if not invocation.is_successful():
-            raise dg.Failure(description=failed_nodes(run_results))
-        lost = unreported_nodes(run_results, reported)
+            raise _failure(invocation)
+        lost = unreported_nodes(invocation.get_artifact("run_results.json"), reported)
         if lost:
             raise dg.Failure(
                 description=f"dbt built {len(lost)} node(s) whose events never reached "
@@ -107,6 +107,15 @@ def build_dbt_assets(
             )
 
     return _dbt_models
+
+
+def _failure(invocation: DbtCliInvocation) -> dg.Failure:
+    """The failed nodes of a failed dbt build; or, when dbt stopped before writing
+    run_results.json (it could not connect, say), its last error line."""
+    if (invocation.target_path / "run_results.json").exists():
+        return dg.Failure(description=failed_nodes(invocation.get_artifact("run_results.json")))
+    lines = [line.strip() for line in str(invocation.get_error()).splitlines() if line.strip()]
+    return dg.Failure(description=f"dbt build failed before running any node: {lines[-1]}")
 
 
 # Two dbt steps around the Python models (orchestration/defs/ml): everything but what
