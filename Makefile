@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.9
 SCALE ?= 10000,100000
+ENGINE_SCALE ?= 2000,100000
 
 export REVOPS_LANDING ?= data/landing
 export REVOPS_WAREHOUSE ?= warehouse/revops.duckdb
 export DBT_PROFILES_DIR ?= $(CURDIR)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install demo test lint format clean bench dev generate lock screenshot reliability portability
+.PHONY: install demo test lint format clean bench bench-engines dev generate lock screenshot reliability portability
 
 install: $(STAMP) ## Create .venv with the locked dependencies (idempotent)
 
@@ -73,6 +74,9 @@ screenshot: demo ## The report's screenshot in the README (docs/img/report.png)
 
 bench: $(STAMP) ## Benchmark suite: make bench SCALE=10000,100000,1000000
 	@$(BIN)/python -m bench --scales $(SCALE)
+
+bench-engines: $(STAMP) ## dbt build on DuckDB, Postgres and Spark side by side: make bench-engines ENGINE_SCALE=2000,100000
+	@$(BIN)/python -m bench --engines --scales $(ENGINE_SCALE)
 
 clean: ## Remove generated data, warehouses, build outputs and the venv
 	rm -rf $(VENV) data warehouse target logs dbt_packages .dagster_home .pytest_cache .ruff_cache bench/work

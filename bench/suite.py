@@ -70,12 +70,14 @@ def machine() -> dict:
     }
 
 
-def run_stage(stage: str, args: dict) -> dict:
+def run_stage(stage: str, args: dict, extra_env: dict[str, str] | None = None) -> dict:
+    """`bench.stages` `stage` in a process of its own (its environment: ours and `extra_env`)."""
     p = subprocess.run(
         [sys.executable, "-m", "bench.stages", stage, json.dumps({**args, **LIMITS})],
         cwd=REPO,
         capture_output=True,
         text=True,
+        env={**os.environ, **extra_env} if extra_env else None,
     )
     line = next((ln for ln in p.stdout.splitlines() if ln.startswith("BENCH ")), None)
     if p.returncode != 0 or line is None:
@@ -321,14 +323,30 @@ def run(
     results_dir.mkdir(parents=True, exist_ok=True)
     path = results_dir / f"{now:%Y-%m-%d}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
-    bench_md.write_text(markdown(result))
+    text = markdown(result)
+    from bench.engines import latest_section, splice  # bench.engines imports this module
+
+    engines = latest_section(results_dir)  # the newest engines run's section is kept
+    bench_md.write_text(text if engines is None else splice(text, engines))
     print(f"bench: wrote {path} and {bench_md}", file=sys.stderr)
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench")
-    ap.add_argument("--scales", default="10000,100000", help="comma-separated account counts")
+    ap.add_argument(
+        "--scales",
+        default=None,
+        help="comma-separated account counts (default 10000,100000; with --engines 2000,100000)",
+    )
+    ap.add_argument(
+        "--engines",
+        nargs="?",
+        const="duckdb,postgres,spark",
+        default=None,
+        help="instead of the stages: one company's dbt work on each engine, side by side"
+        " (default all: duckdb,postgres,spark)",
+    )
     ap.add_argument("--months", type=int, default=MONTHS)
     ap.add_argument("--work", type=Path, default=REPO / "bench" / "work")
     ap.add_argument("--results", type=Path, default=REPO / "bench" / "results")
@@ -346,6 +364,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     a = ap.parse_args(argv)
     LIMITS.update(threads=int(a.threads), memory_limit=a.memory_limit)
-    scales = [int(s.replace("_", "")) for s in a.scales.split(",") if s.strip()]
-    run(scales, a.work, a.results, a.out, months=a.months)
-    return 0
+    default = "2000,100000" if a.engines else "10000,100000"
+    scales = [int(s.replace("_", "")) for s in (a.scales or default).split(",") if s.strip()]
+    if a.engines is None:
+        run(scales, a.work, a.results, a.out, months=a.months)
+        return 0
+    from bench.engines import ENGINES, run_engines  # bench.engines imports this module
+
+    engines = tuple(e.strip() for e in a.engines.split(",") if e.strip())
+    unknown = sorted(set(engines) - set(ENGINES))
+    if unknown:
+        ap.error(f"--engines takes {', '.join(ENGINES)}, not {', '.join(unknown)}")
+    result = run_engines(scales, a.work / "engines", a.results, a.out, engines, a.months)
+    runs = [out for scale in result["scales"] for out in scale["engines"].values()]
+    return 1 if any("error" in out or out.get("marts_differ") for out in runs) else 0

@@ -1,7 +1,8 @@
-"""Fixtures of throwaway engine servers (tests/engines/servers.py), started only when a
-test asks for them. Postgres and the Thrift server (processes of their own) last the
-session; a local Spark session lives in this process's one JVM, which a pipeline run or
-another module's session needs for itself, so it lasts one module and is stopped after."""
+"""Fixtures of throwaway engine servers (foundation.engines.local_postgres,
+tests/engines/servers.py), started only when a test asks for them. Postgres and the
+Thrift server (processes of their own) last the session; a local Spark session lives in
+this process's one JVM, which a pipeline run or another module's session needs for
+itself, so it lasts one module and is stopped after."""
 
 from __future__ import annotations
 
@@ -12,15 +13,13 @@ from pathlib import Path
 import pytest
 
 from foundation.engines import EngineClient, open_engine
+from foundation.engines.local_postgres import PostgresServer, Unavailable, start_postgres
 from foundation.settings import Settings
 from tests.engines.servers import (
-    PostgresServer,
     ThriftServer,
-    Unavailable,
     new_spark_dir,
     require_java,
     spark_settings,
-    start_postgres,
     start_thrift_server,
 )
 

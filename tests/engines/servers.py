@@ -1,5 +1,6 @@
-"""Throwaway engine servers for tests: a Postgres cluster in a temp folder, a Spark folder
-for a local SparkSession, a Spark Thrift server from pyspark's own jars.
+"""Throwaway engine servers for tests: a Spark folder for a local SparkSession, a Spark
+Thrift server from pyspark's own jars; the Postgres cluster in a temp folder is
+foundation.engines.local_postgres (the benchmark starts it too).
 
 Each is started on a free loopback port and stopped (and its folder deleted) by
 whoever started it; tests/engines/conftest.py wraps them in session fixtures
@@ -10,30 +11,17 @@ into a skip naming the missing package (`.ci/run` installs both).
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from foundation.settings import PostgresSettings, Settings, SparkSettings
-
-LOOPBACK = "127.0.0.1"
-
-
-class Unavailable(RuntimeError):
-    """A server cannot start here: what is missing, and the package that brings it."""
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on at the moment (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        return probe.getsockname()[1]
+from foundation.engines.local_postgres import LOOPBACK, Unavailable, free_port
+from foundation.settings import Settings, SparkSettings
 
 
 def wait_for_port(port: int, timeout: float, alive: subprocess.Popen | None = None) -> None:
@@ -49,154 +37,6 @@ def wait_for_port(port: int, timeout: float, alive: subprocess.Popen | None = No
                 return
         time.sleep(0.5)
     raise RuntimeError(f"nothing listened on {LOOPBACK}:{port} after {timeout:.0f}s")
-
-
-# --- Postgres -------------------------------------------------------------------------
-
-
-def postgres_binary(name: str) -> str:
-    """A Postgres server binary: on PATH, else the newest /usr/lib/postgresql/<v>/bin
-    (Debian's `postgresql` package puts them there, not on PATH)."""
-    found = shutil.which(name)
-    if found:
-        return found
-    versions = sorted(
-        glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-        key=lambda path: int(Path(path).parent.parent.name),
-    )
-    if not versions:
-        raise Unavailable(f"Postgres server binary {name} not found (apt-get install postgresql)")
-    return versions[-1]
-
-
-STOP = ["-m", "immediate", "-w", "stop"]
-START = ["-w", "-t", "120", "start"]
-INITDB = ["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale", "C"]
-
-
-@dataclass
-class PostgresServer:
-    """A running cluster in `root` (trust auth, loopback only) with one database."""
-
-    root: Path
-    port: int
-    database: str
-    log: Path
-    as_postgres: list[str] = field(default_factory=list)
-
-    @property
-    def postgres(self) -> PostgresSettings:
-        return PostgresSettings(
-            host=LOOPBACK, port=self.port, user="postgres", database=self.database
-        )
-
-    def settings(self, base: Settings) -> Settings:
-        """`base` pointed at this server."""
-        return replace(base, engine="postgres", postgres=self.postgres)
-
-    @property
-    def _connect(self) -> list[str]:
-        return ["-h", LOOPBACK, "-p", str(self.port), "-U", "postgres"]
-
-    def create_database(self, name: str) -> None:
-        subprocess.run(
-            [
-                *self.as_postgres,
-                postgres_binary("createdb"),
-                "-h",
-                LOOPBACK,
-                "-p",
-                str(self.port),
-                "-U",
-                "postgres",
-                name,
-            ],
-            check=True,
-            capture_output=True,
-        )
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    def stop(self) -> None:
-        subprocess.run(
-            [
-                *self.as_postgres,
-                postgres_binary("pg_ctl"),
-                "-D",
-                str(self.root / "data"),
-                "-m",
-                "immediate",
-                "-w",
-                "stop",
-            ],
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-def start_postgres(database: str = "revops") -> PostgresServer:
-    """initdb a cluster in a new temp folder, start it on a free port, create `database`.
-
-    As root the cluster belongs to the `postgres` user (initdb refuses root): the
-    folder is given to it and the binaries run through `runuser -u postgres`.
-    """
-    initdb, pg_ctl = postgres_binary("initdb"), postgres_binary("pg_ctl")
-    root = Path(tempfile.mkdtemp(prefix="revops-pg-"))
-    as_postgres: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    log = root / "server.log"
-    try:
-        subprocess.run(
-            [
-                *as_postgres,
-                initdb,
-                "-D",
-                str(root / "data"),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "--no-sync",
-                "-E",
-                "UTF8",
-                "--locale",
-                "C",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        options = f"-p {port} -k {root} -c listen_addresses={LOOPBACK} -c fsync=off"
-        subprocess.run(
-            [
-                *as_postgres,
-                pg_ctl,
-                "-D",
-                str(root / "data"),
-                "-o",
-                options,
-                "-l",
-                str(log),
-                "-w",
-                "-t",
-                "120",
-                "start",
-            ],
-            check=True,
-            capture_output=True,
-        )
-    except subprocess.CalledProcessError as error:
-        shutil.rmtree(root, ignore_errors=True)
-        detail = (error.stderr or b"").decode(errors="replace").strip().splitlines()
-        raise RuntimeError(f"Postgres did not start: {detail[-1] if detail else error}") from None
-    server = PostgresServer(root, port, database, log, as_postgres)
-    server.create_database(database)
-    return server
 
 
 # --- Spark ----------------------------------------------------------------------------

@@ -9,10 +9,7 @@ A missing binary is a skip naming the package that brings it.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -23,9 +20,11 @@ import duckdb
 import psycopg2
 import pytest
 
+from foundation.engines.local_postgres import PostgresServer as LocalPostgres
+from foundation.engines.local_postgres import Unavailable
+from foundation.engines.local_postgres import start_postgres as start_local_postgres
 from foundation.settings import PostgresSettings, Settings, SparkSettings
 
-LOOPBACK = "127.0.0.1"
 # DuckDB column type -> Postgres (DECIMAL(p,s) is numeric(p,s)).
 POSTGRES_TYPES = {
     "VARCHAR": "text",
@@ -39,36 +38,24 @@ POSTGRES_TYPES = {
 }
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        return probe.getsockname()[1]
-
-
 @dataclass
 class PostgresServer:
-    """A cluster in `root` (trust auth, loopback only) with the database `database`."""
+    """A cluster of foundation.engines.local_postgres (trust auth, loopback only), with
+    settings that carry a password and SQL run straight on it."""
 
-    root: Path
-    port: int
-    database: str
-    as_postgres: list[str]
+    local: LocalPostgres
 
     def settings(self, base: Settings, password: str = "") -> Settings:
         """`base` on this server (trust auth: a password is sent and not checked)."""
-        pg = PostgresSettings(
-            host=LOOPBACK,
-            port=self.port,
-            user="postgres",
-            database=self.database,
-            password=password,
-        )
-        return replace(base, engine="postgres", postgres=pg)
+        return replace(base, engine="postgres", postgres=replace(self.postgres, password=password))
+
+    @property
+    def postgres(self) -> PostgresSettings:
+        return self.local.postgres
 
     def connect(self) -> Any:
-        return psycopg2.connect(
-            host=LOOPBACK, port=self.port, user="postgres", dbname=self.database
-        )
+        pg = self.local.postgres
+        return psycopg2.connect(host=pg.host, port=pg.port, user=pg.user, dbname=pg.database)
 
     def execute(self, *statements: str) -> None:
         """Run `statements` in one transaction."""
@@ -82,39 +69,15 @@ class PostgresServer:
             con.close()
 
     def stop(self) -> None:
-        subprocess.run(
-            [*self.as_postgres, "pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "stop"],
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(self.root, ignore_errors=True)
+        self.local.stop()
 
 
 def start_postgres(database: str = "revops") -> PostgresServer:
-    """initdb a cluster in a new temp folder, start it on a free loopback port, create
-    `database`. As root the cluster belongs to `postgres` (initdb refuses root)."""
-    if shutil.which("initdb") is None or shutil.which("pg_ctl") is None:
-        pytest.skip("Postgres server binaries initdb and pg_ctl not on PATH (package postgresql)")
-    root = Path(tempfile.mkdtemp(prefix="gxe-pg-"))
-    as_postgres: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    server = PostgresServer(root, port, database, as_postgres)
-    data = str(root / "data")
-    options = f"-p {port} -k {root} -c listen_addresses={LOOPBACK} -c fsync=off"
+    """A new cluster with `database`; a skip naming the package when Postgres is missing."""
     try:
-        for command in (
-            ["initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"],
-            ["pg_ctl", "-D", data, "-o", options, "-l", str(root / "log"), "-w", "start"],
-            ["createdb", "-h", LOOPBACK, "-p", str(port), "-U", "postgres", database],
-        ):
-            subprocess.run([*as_postgres, *command], check=True, capture_output=True)
-    except subprocess.CalledProcessError as error:
-        server.stop()
-        raise RuntimeError(f"Postgres did not start: {error.stderr.decode().strip()}") from None
-    return server
+        return PostgresServer(start_local_postgres(database))
+    except Unavailable as missing:
+        pytest.skip(str(missing))
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:

@@ -20,12 +20,12 @@ import pytest
 
 from expectations.catalogue import committed_suites
 from expectations.runner import SuiteResult, validate
+from foundation.engines.local_postgres import free_port
 from foundation.settings import PostgresSettings, Settings
 from tests.quality.engine_servers import (
     PostgresServer,
     copy_to_postgres,
     copy_to_spark,
-    free_port,
     open_spark,
     spark_settings,
     start_postgres,
