@@ -176,6 +176,8 @@ def _ship_entity(
         _record_shipped(con, settings, entity, batch_id, rows)
         shipped.batches.append(batch_id)
         shipped.rows += rows
+    if shipped.batches:
+        client.refresh_statistics(RAW_SCHEMA, entity)
     return shipped
 
 

@@ -115,6 +115,11 @@ class EngineClient(Protocol):
         (none before: an append; some: they are replaced), in one step a reader sees whole.
         Returns the rows written."""
 
+    def refresh_statistics(self, schema: str, table: str) -> None:
+        """Tell the engine's planner what `schema.table` now holds, after batches arrived
+        (Postgres: ANALYZE; DuckDB and Spark keep what they need themselves). Without it a
+        Postgres plan depends on whether autovacuum got there first."""
+
     def quote(self, *parts: str) -> str:
         """An identifier quoted for this engine; several parts joined with dots."""
 

@@ -102,6 +102,9 @@ class DuckDBClient:
                 raise
         return rows[0][0]
 
+    def refresh_statistics(self, schema: str, table: str) -> None:
+        return None  # DuckDB keeps its statistics as it writes
+
     def quote(self, *parts: str) -> str:
         return quote_ident(*parts)
 

@@ -158,6 +158,9 @@ class PostgresClient:
             cur.execute(f"delete from {target} where {self.quote(batch_column)} = %s", [batch_id])
             return self._copy_in(cur, schema, table, data)
 
+    def refresh_statistics(self, schema: str, table: str) -> None:
+        self.execute(f"analyze {self.quote(schema, table)}")
+
     def quote(self, *parts: str) -> str:
         return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
 

@@ -209,6 +209,9 @@ class SparkClient:
         self.execute(f"refresh table {target}")
         return rows
 
+    def refresh_statistics(self, schema: str, table: str) -> None:
+        return None  # Spark plans without table statistics unless asked (CBO off)
+
     def quote(self, *parts: str) -> str:
         return ".".join("`" + part.replace("`", "``") + "`" for part in parts)
 
