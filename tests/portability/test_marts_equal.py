@@ -122,31 +122,38 @@ def _serving(settings: Settings) -> dict[str, object]:
         return {t: con.sql(f'select * from marts."{t}"').to_arrow_table() for t in tables}
 
 
+def _mart_diffs(ours: Settings, theirs: Settings, engine: str) -> tuple[list[str], list]:
+    """The marts of the `ours` run (names) and each one's comparison with `theirs`."""
+    mine, other = _marts(ours), _marts(theirs)
+    assert sorted(other) == sorted(mine)
+    return sorted(mine), [_compare(mart, mine[mart], other[mart], engine) for mart in sorted(mine)]
+
+
+def _assert_serving_equal(ours: Settings, theirs: Settings, engine: str) -> None:
+    mine, other = _serving(ours), _serving(theirs)
+    assert sorted(other) == sorted(mine)
+    for mart in sorted(mine):
+        assert other[mart].schema.names == mine[mart].schema.names, mart
+        diff = _compare(mart, mine[mart], other[mart], engine)
+        assert diff.equal, str(diff)
+
+
 @pytest.mark.slow
 def test_every_mart_on_postgres_equals_duckdbs_row_for_row(duckdb_run, postgres_run):
-    ours, theirs = _marts(duckdb_run), _marts(postgres_run)
-    assert set(MARTS) <= set(ours), "a mart of the DuckDB run is missing from compare.MARTS"
-    assert sorted(theirs) == sorted(ours)
-    diffs = [_compare(mart, ours[mart], theirs[mart], "postgres") for mart in sorted(ours)]
+    marts, diffs = _mart_diffs(duckdb_run, postgres_run, "postgres")
+    assert set(MARTS) <= set(marts), "a mart of the DuckDB run is missing from compare.MARTS"
     assert sum(diff.row_counts[0] for diff in diffs) > 1000  # the company is not empty
     assert [str(diff) for diff in diffs if not diff.equal] == []
 
 
 @pytest.mark.slow
 def test_the_serving_files_of_a_postgres_run_equal_a_duckdb_runs(duckdb_run, postgres_run):
-    ours, theirs = _serving(duckdb_run), _serving(postgres_run)
-    assert sorted(theirs) == sorted(ours)
-    for mart in sorted(ours):
-        assert theirs[mart].schema.names == ours[mart].schema.names, mart
-        diff = _compare(mart, ours[mart], theirs[mart], "postgres")
-        assert diff.equal, str(diff)
+    _assert_serving_equal(duckdb_run, postgres_run, "postgres")
 
 
 @pytest.mark.slow
 def test_every_mart_on_spark_over_thrift_equals_duckdbs_row_for_row(duckdb_run, spark_run):
-    ours, theirs = _marts(duckdb_run), _marts(spark_run)
-    assert sorted(theirs) == sorted(ours)
-    diffs = [_compare(mart, ours[mart], theirs[mart], "spark") for mart in sorted(ours)]
+    _, diffs = _mart_diffs(duckdb_run, spark_run, "spark")
     assert sum(diff.row_counts[0] for diff in diffs) > 1000  # the company is not empty
     assert [str(diff) for diff in diffs if not diff.equal] == []
 
@@ -155,13 +162,6 @@ def test_every_mart_on_spark_over_thrift_equals_duckdbs_row_for_row(duckdb_run, 
 def test_the_whole_pipeline_on_a_spark_session_gives_duckdbs_marts_and_serving_files(
     duckdb_run, spark_session_run
 ):
-    ours, theirs = _marts(duckdb_run), _marts(spark_session_run)
-    assert sorted(theirs) == sorted(ours)
-    diffs = [_compare(mart, ours[mart], theirs[mart], "spark") for mart in sorted(ours)]
+    _, diffs = _mart_diffs(duckdb_run, spark_session_run, "spark")
     assert [str(diff) for diff in diffs if not diff.equal] == []
-    served, served_spark = _serving(duckdb_run), _serving(spark_session_run)
-    assert sorted(served_spark) == sorted(served)
-    for mart in sorted(served):
-        assert served_spark[mart].schema.names == served[mart].schema.names, mart
-        diff = _compare(mart, served[mart], served_spark[mart], "spark")
-        assert diff.equal, str(diff)
+    _assert_serving_equal(duckdb_run, spark_session_run, "spark")

@@ -23,7 +23,7 @@ import pytest
 from foundation.engines.local_postgres import PostgresServer as LocalPostgres
 from foundation.engines.local_postgres import Unavailable
 from foundation.engines.local_postgres import start_postgres as start_local_postgres
-from foundation.settings import PostgresSettings, Settings, SparkSettings
+from foundation.settings import PostgresSettings, Settings
 
 # DuckDB column type -> Postgres (DECIMAL(p,s) is numeric(p,s)).
 POSTGRES_TYPES = {
@@ -142,24 +142,14 @@ def _postgres_type(duckdb_type: str) -> str:
     return POSTGRES_TYPES[duckdb_type]
 
 
-def spark_settings(base: Settings, spark_dir: Path) -> Settings:
-    return replace(base, engine="spark", spark=SparkSettings(dir=spark_dir))
-
-
 def open_spark(settings: Settings) -> Any:
-    """A local SparkSession with the pipeline's conf on `settings.spark_dir`."""
+    """A local SparkSession with the pipeline's conf on `settings.spark_dir` (the one GX's
+    Spark datasource opens)."""
     if shutil.which("java") is None:
         pytest.skip("java not found (package openjdk-17-jre-headless) for a local SparkSession")
-    from pyspark.sql import SparkSession
+    from expectations.datasources import spark_session
 
-    from foundation.engines.spark_conf import spark_conf
-
-    builder = SparkSession.builder.appName("gxe-tests").enableHiveSupport()
-    for key, value in spark_conf(settings).items():
-        builder = builder.config(key, value)
-    session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
-    return session
+    return spark_session(settings)[0]
 
 
 def stop_spark(session: Any) -> None:

@@ -22,12 +22,12 @@ from expectations.catalogue import committed_suites
 from expectations.runner import SuiteResult, validate
 from foundation.engines.local_postgres import free_port
 from foundation.settings import PostgresSettings, Settings
+from tests.engines.servers import spark_settings
 from tests.quality.engine_servers import (
     PostgresServer,
     copy_to_postgres,
     copy_to_spark,
     open_spark,
-    spark_settings,
     start_postgres,
     stop_spark,
 )
