@@ -19,8 +19,10 @@ from foundation.settings import PROJECT_ROOT, Settings
 from orchestration.dbt.args import target_args
 from orchestration.dbt.watchdog import ends_with_this_process
 
-# The venv's dbt, also when the venv is not on PATH (`.venv/bin/revops`).
-DBT_EXECUTABLE = shutil.which("dbt") or str(Path(sys.executable).parent / "dbt")
+# The venv's dbt (the dbt-core installed beside this code), also when the venv is not on
+# PATH (`.venv/bin/revops`); another dbt on PATH only when the venv has none.
+_VENV_DBT = Path(sys.executable).parent / "dbt"
+DBT_EXECUTABLE = str(_VENV_DBT) if _VENV_DBT.exists() else (shutil.which("dbt") or "dbt")
 DBT_SOURCES = ("dbt_project.yml", "profiles.yml", "dbt_project")
 PARSE_VARS_FILE = "revops_parse_vars.json"
 

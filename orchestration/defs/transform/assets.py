@@ -14,6 +14,7 @@ from dagster_dbt import (
 
 from ingestion.ship import ShipError, ship_raw
 from orchestration.dbt.args import AFTER_ML, build_args, failed_nodes, unreported_nodes
+from orchestration.dbt.cli import RevopsDbtCliResource
 from orchestration.dbt.project import DBT_EXECUTABLE, dbt_project, manifest_path
 from orchestration.dbt.watchdog import ends_with_this_process
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
@@ -47,7 +48,7 @@ class DbtBuildConfig(dg.Config):
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(
+    return RevopsDbtCliResource(
         project_dir=dbt_project,
         profiles_dir=str(dbt_project.profiles_dir),
         dbt_executable=DBT_EXECUTABLE,
