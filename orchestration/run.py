@@ -22,7 +22,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from types import FrameType
 from typing import Any
@@ -59,6 +59,7 @@ class RunOutcome:
     run_id: str
     reason: str = ""
     stopped_by: str = ""  # the signal that stopped the run (SIGTERM, SIGINT), if one did
+    step_seconds: dict[str, float] = field(default_factory=dict)  # each step that succeeded
 
 
 @contextmanager
@@ -146,8 +147,17 @@ def run_job(
         reason = f"steps skipped, an upstream asset never reported: {', '.join(skipped)}"
         return RunOutcome(False, result.run_id, reason)
     if result.success:
-        return RunOutcome(True, result.run_id)
+        return RunOutcome(True, result.run_id, step_seconds=_step_seconds(result))
     return RunOutcome(False, result.run_id, _first_failure(result))
+
+
+def _step_seconds(result: dg.ExecuteInProcessResult) -> dict[str, float]:
+    """How long each step that succeeded took, as Dagster measured it."""
+    return {
+        event.step_key: event.step_success_data.duration_ms / 1000
+        for event in result.all_events
+        if event.event_type_value == "STEP_SUCCESS" and event.step_key
+    }
 
 
 def _skipped_steps(result: dg.ExecuteInProcessResult) -> list[str]:
