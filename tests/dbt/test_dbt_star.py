@@ -16,7 +16,6 @@ the incremental result. Expected values are worked out by hand in the comments.
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +24,7 @@ import pytest
 
 from foundation.contract import ENTITIES
 from tests.dbt.raw_layer import append_file, create_raw_tables
-from tests.dbt.star import query, run_dbt, star_models
+from tests.dbt.star import build_after_each_load, query, star_models
 
 # The staged names of the registry's personal-data columns.
 SENSITIVE = {c.staged_as for e in ENTITIES for c in e.columns if c.sensitive}
@@ -195,19 +194,8 @@ def load_3(wh: Path) -> None:
 def builds(tmp_path_factory) -> dict[str, Path]:
     """Warehouse copies after each incremental build, and the full-refresh rebuild."""
     tmp = tmp_path_factory.mktemp("dbt_star")
-    wh = tmp / "warehouse.duckdb"
-    target = tmp / "target"
-    out = {}
-    for number, load in enumerate([load_1, load_2, load_3], start=1):
-        load(wh)
-        run_dbt(wh, target)
-        out[f"after_{number}"] = tmp / f"after_{number}.duckdb"
-        shutil.copy(wh, out[f"after_{number}"])
-    full = tmp / "full_refresh.duckdb"
-    shutil.copy(wh, full)
-    run_dbt(full, target, "--full-refresh")
-    out["full_refresh"] = full
-    out["manifest"] = target / "manifest.json"
+    out = build_after_each_load(tmp, [load_1, load_2, load_3])
+    out["manifest"] = tmp / "target" / "manifest.json"
     return out
 
 
