@@ -7,12 +7,12 @@ import inspect
 import re
 import subprocess
 
+import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from foundation.settings import PROJECT_ROOT
 from orchestration.dbt.cli import RevopsDbtCliResource
 from orchestration.dbt.project import DBT_EXECUTABLE
-from orchestration.definitions import defs
-from orchestration.defs.transform import dbt_resource
 
 
 def test_the_overridden_hooks_are_still_what_dagster_dbt_calls_before_dbt():
@@ -30,10 +30,10 @@ def test_the_version_it_reports_is_that_of_the_dbt_it_runs():
     ).stdout
     installed = re.search(r"(\d+\.\d+\.\d+)", output)
     assert installed, output
-    resource = dbt_resource()
+    resource = RevopsDbtCliResource(project_dir=str(PROJECT_ROOT), dbt_executable=DBT_EXECUTABLE)
     assert str(resource._cli_version) == installed.group(1)
     assert resource._initialize_dbt_core_adapter(["build"]) is None
 
 
-def test_the_pipeline_runs_dbt_through_it():
+def test_the_pipeline_runs_dbt_through_it(defs: dg.Definitions):
     assert isinstance(defs.resources["dbt"], RevopsDbtCliResource)

@@ -9,24 +9,13 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from foundation.contract import ENTITIES
 from foundation.settings import PROJECT_ROOT, Settings
-from orchestration.dbt.project import prepare_manifest
 from orchestration.defs.resources import WarehouseResource
 from orchestration.run import run_config_of
 
 SNAPSHOT = PROJECT_ROOT / "tests" / "orchestration" / "asset_graph.snapshot.txt"
-
-
-@pytest.fixture(scope="module")
-def defs(tmp_path_factory: pytest.TempPathFactory) -> dg.Definitions:
-    folder = tmp_path_factory.mktemp("defs")
-    prepare_manifest(Settings(landing=folder / "landing", warehouse=folder / "w.duckdb"))
-    from orchestration.definitions import defs
-
-    return defs
 
 
 def _graph_lines(defs: dg.Definitions) -> list[str]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
+
 from foundation.settings import Settings
-from orchestration.definitions import defs
 from orchestration.run import run_job
 
 
 def test_a_successful_run_reports_how_long_each_of_its_steps_took(
-    tmp_path: Path, small_company: Path
+    tmp_path: Path, small_company: Path, defs: dg.Definitions
 ):
     outcome = run_job(
         Settings(landing=small_company, warehouse=tmp_path / "w.duckdb"), job_name="ingest_only"
