@@ -60,6 +60,7 @@ SERVING_STORAGE_VERSION = "v1.4.0"
 MARTS_SCHEMA = "marts"
 PUBLICATION_TABLE = "publication.marts"
 CURRENT = "current"
+LINK_PREFIX = ".link-"  # a link made to be renamed over a public path
 VERSION_PREFIX = "v"
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH  # 0444
 PARQUET_VERSION_KEY = "revops_version"
@@ -200,7 +201,12 @@ def _swap_current(versions: Path, version: str) -> str:
 
 def _link_public_paths(settings: Settings, versions: Path) -> None:
     """serving.duckdb and parquet/ as links through `.published/current`, made once (a
-    warehouse published before versions existed has them as a file and a folder)."""
+    warehouse published before versions existed has them as a file and a folder). Their
+    temporary links are made beside them, so that `.published` may be another filesystem;
+    one a killed publish left is removed here."""
+    for stale in settings.warehouse_dir.glob(f"{LINK_PREFIX}*"):
+        if stale.is_symlink():
+            stale.unlink()
     through = Path(versions.name) / CURRENT
     for path, target in (
         (settings.serving, through / settings.serving.name),
@@ -212,10 +218,10 @@ def _link_public_paths(settings: Settings, versions: Path) -> None:
 
 
 def _replace_with_link(path: Path, target: str, versions: Path) -> None:
-    """Make `path` a symbolic link to `target` by renaming a new link over it: atomic over a
-    link or a file. A real folder in the way is first moved aside into `versions` (and
-    removed with the stale versions)."""
-    tmp = versions / f".link-{path.name}-{os.getpid()}"
+    """Make `path` a symbolic link to `target` by renaming a new link, made in the same
+    folder, over it: atomic over a link or a file. A real folder in the way is first moved
+    aside into `versions` (and removed with the stale versions)."""
+    tmp = path.parent / f"{LINK_PREFIX}{path.name}-{os.getpid()}"
     tmp.unlink(missing_ok=True)
     os.symlink(target, tmp)
     if path.is_dir() and not path.is_symlink():

@@ -187,6 +187,9 @@ def test_a_publish_killed_halfway_changes_nothing_readers_see_and_is_cleaned_up(
     (dead / "parquet").mkdir(parents=True)
     (dead / "parquet" / "fct_mrr.parquet").write_bytes(b"PAR1 half")
     os.symlink(dead.name, versions / ".link-current-99999")
+    # And one killed while it made the public links (the first publish of a warehouse).
+    stale_link = settings.warehouse_dir / ".link-parquet-99999"
+    os.symlink(".published/current/parquet", stale_link)
     assert _stamp(settings.serving) == {
         ("fct_mrr", 1, kept.version),
         ("metrics_monthly", 1, kept.version),
@@ -194,6 +197,7 @@ def test_a_publish_killed_halfway_changes_nothing_readers_see_and_is_cleaned_up(
     _make_warehouse(settings, [100, 200])
     newer = publish(settings)
     third = publish(settings)
+    assert not stale_link.is_symlink()
     # Left: the current version, the one before it, and the `current` link.
     assert sorted(p.name for p in versions.iterdir()) == sorted(
         ["current", newer.version, third.version]

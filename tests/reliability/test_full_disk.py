@@ -203,14 +203,15 @@ def error_line(done: subprocess.CompletedProcess[str]) -> str:
 def test_revops_run_on_a_full_disk_exits_1_and_the_rerun_completes(
     tmp_path: Path, small_company: Path, request
 ) -> None:
-    """`revops run` with the warehouse on a 100 MB tmpfs and its parquet/ on a 2 MB one:
-    ingest fills the first, then publish fills the second; each run exits 1 with one line
+    """`revops run` with the warehouse on a 100 MB tmpfs and its published versions
+    (`.published/`, where serving.duckdb and parquet/ link to) on a 64 MB one: ingest fills
+    the first, then publish fills the second; each run exits 1 with one line
     naming the disk and leaves the published version as it was; with space freed the run
     completes and every landed row is in raw once."""
     wh_disk = SmallDisk(tmp_path / "disk", "100m")
     if not wh_disk.real:
         pytest.skip(f"{wh_disk.why_not_mounted}; the injected variants in this file ran instead")
-    parquet_disk = SmallDisk(wh_disk.path / "wh" / "parquet", "2m")
+    published_disk = SmallDisk(wh_disk.path / "wh" / ".published", "64m")
     try:
         landing = tmp_path / "landing"
         shutil.copytree(small_company, landing)
@@ -231,16 +232,16 @@ def test_revops_run_on_a_full_disk_exits_1_and_the_rerun_completes(
         assert published_digests(settings) == before
         wh_disk.free()
 
-        parquet_disk.fill(16 * 1024)
+        published_disk.fill(16 * 1024)
         publishing = error_line(revops_run(landing, warehouse))
         assert (
             "step serving__marts failed: serving.publish.PublishError: not published, the "
             "previous version stays: no space left on device: could not write "
-            f"{parquet_disk.path}/"
+            f"{published_disk.path}/"
         ) in publishing
-        assert f"(filesystem {parquet_disk.path}: " in publishing
+        assert f"(filesystem {published_disk.path}: " in publishing
         assert published_digests(settings) == before
-        parquet_disk.free()
+        published_disk.free()
 
         last = revops_run(landing, warehouse)
         assert last.returncode == 0, last.stderr
@@ -258,14 +259,14 @@ def test_revops_run_on_a_full_disk_exits_1_and_the_rerun_completes(
         assert extra == (EXTRA_ROWS, EXTRA_ROWS)
         assert statuses == [("loaded", 1)]
     finally:
-        parquet_disk.free()
-        parquet_disk.close()
+        published_disk.free()
+        published_disk.close()
         wh_disk.free()
         wh_disk.close()
     record(
         request.node.nodeid,
-        "`revops run` with the warehouse's disk full during ingest, then the Parquet disk "
-        "full during publish: exit 1, one line naming the disk, published files "
+        "`revops run` with the warehouse's disk full during ingest, then the disk of the "
+        "published versions full during publish: exit 1, one line naming the disk, published files "
         "byte-identical; the run after space is freed completes and reconciles.",
-        {"disk": "tmpfs 100m + 2m", "rows lost": 0, "rows duplicated": 0, "exit codes": "1, 1, 0"},
+        {"disk": "tmpfs 100m + 64m", "rows lost": 0, "rows duplicated": 0, "exit codes": "1, 1, 0"},
     )
