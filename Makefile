@@ -39,12 +39,25 @@ portability: $(STAMP) ## The same company on DuckDB, Postgres and Spark, with th
 	@mkdir -p $(DAGSTER_HOME)
 	@$(BIN)/pytest tests/portability -m "engines_long or not engines_long"
 
+# The SIGTERM campaign runs in a second pytest process beside the rest (each campaign
+# is mostly one busy process: on two cores the whole takes about as long as the longer).
+RELIABILITY_TESTS ?= tests/reliability
+SIGTERM_CAMPAIGN ?= tests/reliability/test_crash.py::test_a_campaign_of_stopped_runs[SIGTERM-20-5]
+RELIABILITY_PYTEST = $(BIN)/pytest -p no:cacheprovider -m "reliability_long or not reliability_long"
+
 reliability: $(STAMP) ## Crash, load, hostile-file and personal-data campaigns (hours); writes RELIABILITY.md
 	@mkdir -p $(DAGSTER_HOME)
 	@results=$$(mktemp -d /tmp/revops-reliability.XXXXXX); \
-	REVOPS_RELIABILITY_RESULTS=$$results $(BIN)/pytest tests/reliability -p no:cacheprovider \
-		-m "reliability_long or not reliability_long" --junitxml=$$results/junit.xml; \
+	export REVOPS_RELIABILITY_RESULTS=$$results; \
+	echo "the SIGTERM campaign runs beside the other tests; its output: $$results/sigterm.log"; \
+	$(RELIABILITY_PYTEST) "$(SIGTERM_CAMPAIGN)" --basetemp=$$results/tmp-sigterm \
+		--junitxml=$$results/junit-sigterm.xml > $$results/sigterm.log 2>&1 & \
+	sigterm=$$!; \
+	$(RELIABILITY_PYTEST) $(RELIABILITY_TESTS) --deselect "$(SIGTERM_CAMPAIGN)" \
+		--basetemp=$$results/tmp-rest --junitxml=$$results/junit-rest.xml; \
 	status=$$?; \
+	wait $$sigterm || { status=1; cat $$results/sigterm.log; }; \
+	tail -n 3 $$results/sigterm.log; \
 	$(BIN)/python -m tests.reliability.render $$results RELIABILITY.md; \
 	rm -rf $$results; exit $$status
 

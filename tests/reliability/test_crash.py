@@ -218,12 +218,12 @@ def _campaign(request, tmp_path, company, reference, kills: list[Kill], what: st
 @pytest.mark.reliability_long
 @pytest.mark.timeout(8 * 3600)
 @pytest.mark.parametrize(
-    ("signal_name", "per_phase", "seed"), [("SIGKILL", 20, 80), ("SIGTERM", 5, 5)]
+    ("signal_name", "per_phase", "seed"), [("SIGKILL", 20, 80), ("SIGTERM", 20, 5)]
 )
 def test_a_campaign_of_stopped_runs(
     request, tmp_path, crash_company, crash_reference, signal_name, per_phase, seed
 ):
-    """Long: `per_phase` seeded points in each phase (80 SIGKILLs, 20 SIGTERMs), each on
+    """Long: `per_phase` seeded points in each phase (80 SIGKILLs, then 80 SIGTERMs), each on
     a copy of the warehouse before the last quarter landed, then a rerun."""
     _campaign(
         request,
