@@ -4,20 +4,26 @@
 
 Each test's outcome (passed, failed, skipped) comes from pytest's JUnit XML files
 in the results folder (a later file wins: a test run again replaces its result);
-what it did and its counts from the record it wrote (tests/reliability/results.py).
-A test that failed before recording shows its failure's first line.
+what it did, its counts, and the commit and time it ran on from the record it wrote
+(tests/reliability/results.py). A test that failed before recording shows its failure's
+first line. A test this run did not run keeps its row from the previous RELIABILITY.md
+(its last result, with its own commit and time): the rows are also kept, as JSON, in a
+comment at the end of the file.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
+import re
 import sys
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
 from foundation.settings import PROJECT_ROOT
+from tests.reliability.results import commit
+
+ROWS_COMMENT = re.compile(r"<!-- rows\n(?P<rows>.*)\n-->\s*\Z", re.S)
 
 INTRO = """\
 # Reliability
@@ -27,7 +33,9 @@ published files, when the files are hostile and when the data are personal:
 each is a test in `tests/reliability/`, and this page is their last result,
 written by `make reliability` (which runs them all, the hours-long campaigns
 marked `reliability_long` included; `make test` runs only their faster
-siblings). Do not edit by hand: run `make reliability`.
+siblings). Do not edit by hand: run `make reliability` (`make reliability
+RELIABILITY_TESTS=<tests> SIGTERM_CAMPAIGN=` runs only some; the other rows stay,
+each with the commit and time of its own last run).
 
 How the crash tests work: `revops run` runs as a subprocess on a small
 generated company and is killed (SIGKILL) or stopped (SIGTERM) at seeded
@@ -74,43 +82,57 @@ def _records(folder: Path) -> dict[str, dict]:
     return records
 
 
-def _commit() -> str:
-    done = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        check=False,
-    )
-    return done.stdout.strip() or "unknown"
-
-
 def _cell(text: str) -> str:
     """Text for one Markdown table cell."""
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(folder: Path) -> str:
+def _rows(folder: Path, previous: dict[str, dict]) -> dict[str, dict]:
+    """Test node id -> its row: this run's outcome and record, else the previous row."""
     outcomes, records = _outcomes(folder), _records(folder)
-    lines = [
-        INTRO,
-        f"Last run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {_commit()}.",
-        "",
-        "| test | result | what it does | counts |",
-        "|---|---|---|---|",
-    ]
-    for node in sorted(set(outcomes) | set(records)):
+    now = {"commit": commit(), "ran_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"}
+    rows = dict(previous)
+    for node in set(outcomes) | set(records):
         status, why = outcomes.get(node, ("recorded", ""))
         data = records.get(node, {})
-        what = data.get("what", why if status != "passed" else "")
-        counts = "; ".join(f"{key}: {value}" for key, value in data.get("outcome", {}).items())
+        rows[node] = {
+            "status": status,
+            "what": data.get("what", why if status != "passed" else ""),
+            "outcome": data.get("outcome", {}),
+            "commit": data.get("commit", now["commit"]),
+            "ran_at": data.get("ran_at", now["ran_at"]),
+        }
+    return rows
+
+
+def previous_rows(markdown: str) -> dict[str, dict]:
+    """The rows kept in a RELIABILITY.md's closing comment ({} when it has none)."""
+    found = ROWS_COMMENT.search(markdown)
+    return json.loads(found["rows"]) if found else {}
+
+
+def render(folder: Path, previous: dict[str, dict] | None = None) -> str:
+    rows = _rows(folder, previous or {})
+    lines = [
+        INTRO,
+        "| test | result | last run | what it does | counts |",
+        "|---|---|---|---|---|",
+    ]
+    for node, row in sorted(rows.items()):
+        counts = "; ".join(f"{key}: {value}" for key, value in row["outcome"].items())
         name = node.removeprefix("tests/reliability/")
-        lines.append(f"| `{_cell(name)}` | {status} | {_cell(what)} | {_cell(counts)} |")
-    return "\n".join(lines) + "\n"
+        run = f"{row['ran_at']}, {row['commit']}"
+        lines.append(
+            f"| `{_cell(name)}` | {row['status']} | {run} | {_cell(row['what'])} | "
+            f"{_cell(counts)} |"
+        )
+    kept = json.dumps(rows, indent=1, sort_keys=True).replace("--", "-\\u002d")
+    return "\n".join(lines) + f"\n\n<!-- rows\n{kept}\n-->\n"
 
 
 if __name__ == "__main__":
     results = Path(sys.argv[1])
     out = Path(sys.argv[2]) if len(sys.argv) > 2 else PROJECT_ROOT / "RELIABILITY.md"
-    out.write_text(render(results), encoding="utf-8")
+    before = previous_rows(out.read_text(encoding="utf-8")) if out.exists() else {}
+    out.write_text(render(results, before), encoding="utf-8")
     print(f"wrote {out}")
