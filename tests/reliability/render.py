@@ -23,6 +23,7 @@ from pathlib import Path
 from foundation.settings import PROJECT_ROOT
 from tests.reliability.results import commit
 
+RUN_COMMIT = "commit"  # in the results folder: the commit the run started on
 ROWS_COMMENT = re.compile(r"<!-- rows\n(?P<rows>.*)\n-->\s*\Z", re.S)
 
 INTRO = """\
@@ -90,7 +91,11 @@ def _cell(text: str) -> str:
 def _rows(folder: Path, previous: dict[str, dict]) -> dict[str, dict]:
     """Test node id -> its row: this run's outcome and record, else the previous row."""
     outcomes, records = _outcomes(folder), _records(folder)
-    now = {"commit": commit(), "ran_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"}
+    # A test without a record: the run's commit (RUN_COMMIT, written when it started) and
+    # the time the results were rendered.
+    started = folder / RUN_COMMIT
+    run_commit = started.read_text().strip() if started.exists() else commit()
+    now = {"commit": run_commit, "ran_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"}
     rows = dict(previous)
     for node in set(outcomes) | set(records):
         status, why = outcomes.get(node, ("recorded", ""))

@@ -20,6 +20,7 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 
 def _write_run(folder: Path) -> None:
     folder.mkdir()
+    (folder / "commit").write_text("1f2e3d4\n")
     (folder / "junit-rest.xml").write_text(JUNIT)
     (folder / "campaign.json").write_text(
         json.dumps(
@@ -50,7 +51,8 @@ def test_a_run_s_outcomes_and_records_make_the_rows(tmp_path: Path) -> None:
         "stops survived: 80; rows lost: 0",
     ]
     failed = _table_row(markdown, "test_load.py::test_readers")
-    assert failed[1:2] == ["failed"]
+    assert failed[1] == "failed"
+    assert failed[2].endswith(" UTC, 1f2e3d4")  # no record: the commit the run started on
     assert failed[3] == "AssertionError: 2 readers saw two versions"
 
 
