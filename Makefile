@@ -51,8 +51,7 @@ reliability: $(STAMP) ## Crash, load, hostile-file and personal-data campaigns (
 	@mkdir -p $(DAGSTER_HOME)
 	@results=$$(mktemp -d /tmp/revops-reliability.XXXXXX); \
 	export REVOPS_RELIABILITY_RESULTS=$$results; status=0; sigterm=; \
-	$(BIN)/python -c "from tests.reliability.results import commit; print(commit())" \
-		> $$results/commit; \
+	$(BIN)/python -m tests.reliability.results; \
 	if [ -n "$(SIGTERM_CAMPAIGN)" ]; then \
 		echo "$(SIGTERM_CAMPAIGN) runs beside; its output: $$results/sigterm.log"; \
 		$(RELIABILITY_PYTEST) "$(SIGTERM_CAMPAIGN)" --basetemp=$$results/tmp-sigterm \

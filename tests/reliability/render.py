@@ -17,13 +17,11 @@ import json
 import re
 import sys
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
 from pathlib import Path
 
 from foundation.settings import PROJECT_ROOT
-from tests.reliability.results import commit
+from tests.reliability.results import now, run_commit
 
-RUN_COMMIT = "commit"  # in the results folder: the commit the run started on
 ROWS_COMMENT = re.compile(r"<!-- rows\n(?P<rows>.*)\n-->\s*\Z", re.S)
 
 INTRO = """\
@@ -91,11 +89,8 @@ def _cell(text: str) -> str:
 def _rows(folder: Path, previous: dict[str, dict]) -> dict[str, dict]:
     """Test node id -> its row: this run's outcome and record, else the previous row."""
     outcomes, records = _outcomes(folder), _records(folder)
-    # A test without a record: the run's commit (RUN_COMMIT, written when it started) and
-    # the time the results were rendered.
-    started = folder / RUN_COMMIT
-    run_commit = started.read_text().strip() if started.exists() else commit()
-    now = {"commit": run_commit, "ran_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"}
+    # A test without a record: the commit the run started on, the time of rendering.
+    unrecorded = {"commit": run_commit(folder), "ran_at": now()}
     rows = dict(previous)
     for node in set(outcomes) | set(records):
         status, why = outcomes.get(node, ("recorded", ""))
@@ -104,8 +99,8 @@ def _rows(folder: Path, previous: dict[str, dict]) -> dict[str, dict]:
             "status": status,
             "what": data.get("what", why if status != "passed" else ""),
             "outcome": data.get("outcome", {}),
-            "commit": data.get("commit", now["commit"]),
-            "ran_at": data.get("ran_at", now["ran_at"]),
+            "commit": data.get("commit", unrecorded["commit"]),
+            "ran_at": data.get("ran_at", unrecorded["ran_at"]),
         }
     return rows
 

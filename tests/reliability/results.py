@@ -16,6 +16,7 @@ from pathlib import Path
 from foundation.settings import PROJECT_ROOT
 
 RESULTS_ENV = "REVOPS_RELIABILITY_RESULTS"
+RUN_COMMIT = "commit"  # in the results folder: the commit the run started on
 
 
 def record(test_id: str, what: str, outcome: dict[str, int | float | str]) -> None:
@@ -26,9 +27,25 @@ def record(test_id: str, what: str, outcome: dict[str, int | float | str]) -> No
         return
     path = Path(folder) / (test_id.replace("/", "_").replace("::", "__") + ".json")
     path.parent.mkdir(parents=True, exist_ok=True)
-    stamp = {"commit": commit(), "ran_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"}
-    data = {"test": test_id, "what": what, "outcome": outcome, **stamp}
+    data = {"test": test_id, "what": what, "outcome": outcome, "commit": commit(), "ran_at": now()}
     path.write_text(json.dumps(data, indent=2))
+
+
+def now() -> str:
+    """The time a result is stamped with."""
+    return f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def run_commit(folder: Path) -> str:
+    """The commit a run started on (written by `start_run`), else the checkout's now."""
+    started = folder / RUN_COMMIT
+    return started.read_text().strip() if started.exists() else commit()
+
+
+def start_run() -> None:
+    """Write the checkout's commit into the results folder as a run starts (a test that
+    fails before recording is stamped with it, not with what is checked out hours later)."""
+    (Path(os.environ[RESULTS_ENV]) / RUN_COMMIT).write_text(commit() + "\n")
 
 
 def commit() -> str:
@@ -42,3 +59,7 @@ def commit() -> str:
 
     head = git("rev-parse", "--short", "HEAD") or "unknown"
     return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+if __name__ == "__main__":
+    start_run()

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from tests.reliability.render import previous_rows, render
+from tests.reliability.results import RUN_COMMIT
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest">
@@ -20,7 +21,7 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 
 def _write_run(folder: Path) -> None:
     folder.mkdir()
-    (folder / "commit").write_text("1f2e3d4\n")
+    (folder / RUN_COMMIT).write_text("1f2e3d4\n")
     (folder / "junit-rest.xml").write_text(JUNIT)
     (folder / "campaign.json").write_text(
         json.dumps(
