@@ -8,12 +8,24 @@ addopts deselect them from `make test`); each has a faster sibling in `make test
 from __future__ import annotations
 
 import shutil
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.reliability.harness import clean_run, phase_windows
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C stops `make reliability` whole. It starts the SIGTERM campaign in the
+    background (`&`), and a shell starts a background command with SIGINT ignored: an
+    interrupt stopped the other half and left the campaign running for an hour. A process
+    started with SIGINT ignored takes Python's handler back (KeyboardInterrupt: pytest
+    stops, tearing down, and writes its JUnit file)."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 # The generated company's files are quarterly (<entity>/2024-Q1.csv ...); a landing that
 # grows lands the last quarters later.
