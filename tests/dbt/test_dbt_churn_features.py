@@ -99,16 +99,12 @@ def feature_rows(warehouse: Path, through: date) -> tuple[list[str], list[tuple]
         )
     ]
     kept = [column for column in columns if column not in LOOKING_AHEAD]
-    found = query(
+    # compared to the last digit: no sum depends on the order of its rows (exact_sum)
+    rows = query(
         warehouse,
         f"select {', '.join(kept)} from {FEATURES} "
         f"where month <= date '{through.isoformat()}' order by account_id, month",
     )
-    # float sums may differ in the last bits with the order of the rows summed
-    rows = [
-        tuple(round(value, 6) if isinstance(value, float) else value for value in row)
-        for row in found
-    ]
     return kept, rows
 
 

@@ -166,7 +166,7 @@ mrr_known_monthly as (
     select
         recurring_lines_of_invoices.account_id,
         months.month,
-        sum(recurring_lines_of_invoices.monthly_value_usd) as mrr_sum,
+        {{ exact_sum("recurring_lines_of_invoices.monthly_value_usd") }} as mrr_sum,
         max(recurring_lines_of_invoices.period_end) as paid_until
     from recurring_lines_of_invoices
     inner join months
@@ -362,7 +362,7 @@ open_quotes_monthly as (
         quotes.account_id,
         months.month,
         count(*) as open_quotes,
-        sum(quotes.quote_value_usd) as open_pipeline_value
+        {{ exact_sum("quotes.quote_value_usd") }} as open_pipeline_value
     from quotes_valued_at_creation as quotes
     inner join months
         on

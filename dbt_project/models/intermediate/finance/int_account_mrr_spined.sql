@@ -30,7 +30,7 @@ lines_joined_to_months as (
     select
         recurring_lines.account_id,
         months.month,
-        sum(recurring_lines.monthly_value_usd) as mrr_sum
+        {{ exact_sum("recurring_lines.monthly_value_usd") }} as mrr_sum
     from recurring_lines
     inner join months
         on

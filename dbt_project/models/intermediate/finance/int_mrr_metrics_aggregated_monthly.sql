@@ -35,22 +35,30 @@ marketing_spend as (
 mrr_aggregated as (
     select
         month,
-        sum(mrr) as mrr,
+        {{ exact_sum("mrr") }} as mrr,
         sum(case when mrr > 0 then 1 else 0 end) as active_customers,
         sum(case when movement = 'new' then 1 else 0 end) as new_customers,
         sum(case when movement = 'churn' then 1 else 0 end) as churned_customers,
         sum(case when movement = 'reactivation' then 1 else 0 end)
             as reactivated_customers,
-        sum(case when movement = 'new' then movement_amount else 0 end) as new_mrr,
-        sum(case when movement = 'expansion' then movement_amount else 0 end)
+        {{ exact_sum(
+            "case when movement = 'new' then movement_amount else 0 end"
+        ) }} as new_mrr,
+        {{ exact_sum(
+            "case when movement = 'expansion' then movement_amount else 0 end"
+        ) }}
             as expansion_mrr,
-        sum(case when movement = 'contraction' then movement_amount else 0 end)
+        {{ exact_sum(
+            "case when movement = 'contraction' then movement_amount else 0 end"
+        ) }}
             as contraction_mrr,
-        sum(case when movement = 'churn' then movement_amount else 0 end)
+        {{ exact_sum("case when movement = 'churn' then movement_amount else 0 end") }}
             as churned_mrr,
-        sum(case when movement = 'reactivation' then movement_amount else 0 end)
+        {{ exact_sum(
+            "case when movement = 'reactivation' then movement_amount else 0 end"
+        ) }}
             as reactivation_mrr,
-        sum(movement_amount) as net_new_mrr
+        {{ exact_sum("movement_amount") }} as net_new_mrr
     from account_months
     group by month
 ),
@@ -58,14 +66,14 @@ mrr_aggregated as (
 twelve_month_retention as (
     select
         months.month,
-        sum(current_months.mrr) as retained_mrr_12m,
-        sum(
-            case
-                when current_months.mrr < base_months.mrr then current_months.mrr
-                else base_months.mrr
-            end
-        ) as gross_retained_mrr_12m,
-        sum(base_months.mrr) as base_mrr_12m
+        {{ exact_sum("current_months.mrr") }} as retained_mrr_12m,
+        {{ exact_sum(
+            "case
+                 when current_months.mrr < base_months.mrr then current_months.mrr
+                 else base_months.mrr
+             end"
+        ) }} as gross_retained_mrr_12m,
+        {{ exact_sum("base_months.mrr") }} as base_mrr_12m
     from months
     inner join account_months as base_months
         on

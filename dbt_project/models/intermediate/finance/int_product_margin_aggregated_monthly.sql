@@ -30,8 +30,8 @@ families_summed as (
         issued_month as month,  -- noqa: RF04
         coalesce(family, 'unknown') as family,  -- noqa: RF04
         count(*) as costed_lines,
-        sum(amount_usd) as revenue_usd,
-        sum(cost_usd) as cost_usd
+        {{ exact_sum("amount_usd") }} as revenue_usd,
+        {{ exact_sum("cost_usd") }} as cost_usd
     from invoice_lines_costed
     group by
         issued_month,

@@ -55,7 +55,7 @@ receivables_summed as (
 collections_summed as (
     select
         months.month,
-        sum(payments.amount_usd) as collections
+        {{ exact_sum("payments.amount_usd") }} as collections
     from months
     inner join payments
         on payments.received_date between months.month and months.month_end

@@ -39,7 +39,7 @@ invoice_lines as (
 invoiced_monthly as (
     select
         months.month,
-        sum(invoices.total_amount_usd) as invoiced
+        {{ exact_sum("invoices.total_amount_usd") }} as invoiced
     from months
     inner join invoices
         on invoices.issued_date between months.month and months.month_end
@@ -78,7 +78,7 @@ point_lines_recognized as (
 recognized_monthly as (
     select
         month,
-        sum(recognized) as recognized_revenue
+        {{ exact_sum("recognized") }} as recognized_revenue
     from (
         select
             month,
@@ -96,16 +96,17 @@ recognized_monthly as (
 deferred_monthly as (
     {#- a period line issued by month_end, not fully recognized at month_end:
         its amount times the share of its days after month_end #}
+    {%- set days_deferred = dbt.datediff(
+        'case when invoice_lines.period_start > months.next_month'
+        ~ ' then invoice_lines.period_start else months.next_month end',
+        'invoice_lines.period_end',
+        'day',
+    ) %}
     select
         months.month,
-        sum(
-            invoice_lines.amount_usd * {{ dbt.datediff(
-                'case when invoice_lines.period_start > months.next_month'
-                ~ ' then invoice_lines.period_start else months.next_month end',
-                'invoice_lines.period_end',
-                'day',
-            ) }} / invoice_lines.period_days
-        ) as deferred_revenue
+        {{ exact_sum(
+            'invoice_lines.amount_usd * ' ~ days_deferred ~ ' / invoice_lines.period_days'
+        ) }} as deferred_revenue
     from invoice_lines
     inner join months
         on

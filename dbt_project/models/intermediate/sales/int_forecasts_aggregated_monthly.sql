@@ -44,8 +44,8 @@ rep_forecasts_summed as (
     select
         month,
         count(*) as reps_with_forecast,
-        sum(forecast_commit) as forecast_commit,
-        sum(bookings_tcv) as forecast_reps_bookings_tcv
+        {{ exact_sum("forecast_commit") }} as forecast_commit,
+        {{ exact_sum("bookings_tcv") }} as forecast_reps_bookings_tcv
     from rep_forecasts
     group by month
 ),
@@ -55,11 +55,13 @@ window_summed as (
     select
         months.month,
         count(*) as window_months,
-        sum(pipeline_history.open_draft_value_usd) as open_draft_value_usd,
-        sum(pipeline_history.won_draft_value_usd) as won_draft_value_usd,
-        sum(pipeline_history.open_sent_value_usd) as open_sent_value_usd,
-        sum(pipeline_history.won_sent_value_usd) as won_sent_value_usd,
-        sum(pipeline_history.created_and_won_tcv_usd) as created_and_won_tcv_usd
+        {{ exact_sum("pipeline_history.open_draft_value_usd") }} as open_draft_value_usd,
+        {{ exact_sum("pipeline_history.won_draft_value_usd") }} as won_draft_value_usd,
+        {{ exact_sum("pipeline_history.open_sent_value_usd") }} as open_sent_value_usd,
+        {{ exact_sum("pipeline_history.won_sent_value_usd") }} as won_sent_value_usd,
+        {{ exact_sum(
+            "pipeline_history.created_and_won_tcv_usd"
+        ) }} as created_and_won_tcv_usd
     from months
     inner join pipeline_history
         on

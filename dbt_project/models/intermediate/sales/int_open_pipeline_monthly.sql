@@ -42,7 +42,7 @@ open_quotes as (
         as_of_dates.month,
         as_of_dates.as_of_kind,
         count(*) as open_quotes,
-        sum(quotes.quote_value_usd) as open_value_usd
+        {{ exact_sum("quotes.quote_value_usd") }} as open_value_usd
     from as_of_dates
     inner join quotes
         on

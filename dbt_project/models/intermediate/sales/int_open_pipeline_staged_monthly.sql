@@ -55,31 +55,31 @@ open_summed as (
     select
         month,
         sum(case when pipeline_stage = 'draft' then 1 else 0 end) as open_draft_count,
-        sum(
-            case when pipeline_stage = 'draft' then quote_value_usd else 0 end
-        ) as open_draft_value_usd,
+        {{ exact_sum(
+            "case when pipeline_stage = 'draft' then quote_value_usd else 0 end"
+        ) }} as open_draft_value_usd,
         sum(case when pipeline_stage = 'sent' then 1 else 0 end) as open_sent_count,
-        sum(
-            case when pipeline_stage = 'sent' then quote_value_usd else 0 end
-        ) as open_sent_value_usd,
+        {{ exact_sum(
+            "case when pipeline_stage = 'sent' then quote_value_usd else 0 end"
+        ) }} as open_sent_value_usd,
         sum(
             case when pipeline_stage = 'draft' and is_won_in_month then 1 else 0 end
         ) as won_draft_count,
-        sum(
-            case
-                when pipeline_stage = 'draft' and is_won_in_month then quote_value_usd
-                else 0
-            end
-        ) as won_draft_value_usd,
+        {{ exact_sum(
+            "case
+                 when pipeline_stage = 'draft' and is_won_in_month then quote_value_usd
+                 else 0
+             end"
+        ) }} as won_draft_value_usd,
         sum(
             case when pipeline_stage = 'sent' and is_won_in_month then 1 else 0 end
         ) as won_sent_count,
-        sum(
-            case
-                when pipeline_stage = 'sent' and is_won_in_month then quote_value_usd
-                else 0
-            end
-        ) as won_sent_value_usd
+        {{ exact_sum(
+            "case
+                 when pipeline_stage = 'sent' and is_won_in_month then quote_value_usd
+                 else 0
+             end"
+        ) }} as won_sent_value_usd
     from quotes_open_at_prev_month_end
     group by month
 ),
@@ -88,7 +88,7 @@ created_and_won_summed as (
     select
         months.month,
         count(*) as created_and_won_count,
-        sum(quotes.tcv_usd) as created_and_won_tcv_usd
+        {{ exact_sum("quotes.tcv_usd") }} as created_and_won_tcv_usd
     from months
     inner join quotes
         on

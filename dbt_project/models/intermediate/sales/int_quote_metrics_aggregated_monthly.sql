@@ -61,29 +61,33 @@ reps as (
 decisions_summed as (
     select
         months.month,
-        sum(case when quotes.is_accepted then quotes.tcv_usd else 0 end) as bookings_tcv,
-        sum(case when quotes.is_accepted then quotes.acv_usd else 0 end) as bookings_acv,
-        sum(
-            case
-                when quotes.is_accepted and quotes.quote_type = 'new'
-                    then quotes.tcv_usd
-                else 0
-            end
-        ) as bookings_tcv_new,
-        sum(
-            case
-                when quotes.is_accepted and quotes.quote_type = 'renewal'
-                    then quotes.tcv_usd
-                else 0
-            end
-        ) as bookings_tcv_renewal,
-        sum(
-            case
-                when quotes.is_accepted and quotes.quote_type = 'expansion'
-                    then quotes.tcv_usd
-                else 0
-            end
-        ) as bookings_tcv_expansion,
+        {{ exact_sum(
+            "case when quotes.is_accepted then quotes.tcv_usd else 0 end"
+        ) }} as bookings_tcv,
+        {{ exact_sum(
+            "case when quotes.is_accepted then quotes.acv_usd else 0 end"
+        ) }} as bookings_acv,
+        {{ exact_sum(
+            "case
+                 when quotes.is_accepted and quotes.quote_type = 'new'
+                     then quotes.tcv_usd
+                 else 0
+             end"
+        ) }} as bookings_tcv_new,
+        {{ exact_sum(
+            "case
+                 when quotes.is_accepted and quotes.quote_type = 'renewal'
+                     then quotes.tcv_usd
+                 else 0
+             end"
+        ) }} as bookings_tcv_renewal,
+        {{ exact_sum(
+            "case
+                 when quotes.is_accepted and quotes.quote_type = 'expansion'
+                     then quotes.tcv_usd
+                 else 0
+             end"
+        ) }} as bookings_tcv_expansion,
         sum(case when quotes.is_accepted then 1 else 0 end) as quotes_won,
         count(*) as quotes_decided,
         avg(
@@ -106,7 +110,9 @@ trailing_decisions as (
         months.month,
         sum(case when quotes.is_accepted then 1 else 0 end) as quotes_won,
         count(*) as quotes_decided,
-        avg(case when quotes.is_accepted then quotes.tcv_usd end) as mean_won_tcv,
+        {{ exact_avg(
+            "case when quotes.is_accepted then quotes.tcv_usd end"
+        ) }} as mean_won_tcv,
         avg(
             case
                 when quotes.is_accepted
@@ -203,9 +209,9 @@ quotes_billed as (
 backlog_summed as (
     select
         month,
-        sum(
-            case when tcv_usd > billed_usd then tcv_usd - billed_usd else 0 end
-        ) as backlog
+        {{ exact_sum(
+            "case when tcv_usd > billed_usd then tcv_usd - billed_usd else 0 end"
+        ) }} as backlog
     from quotes_billed
     group by month
 ),
@@ -213,7 +219,7 @@ backlog_summed as (
 targets_summed as (
     select
         month,
-        sum(target_amount_usd) as target_amount_usd,
+        {{ exact_sum("target_amount_usd") }} as target_amount_usd,
         sum(case when has_target then 1 else 0 end) as reps_with_target,
         sum(case when has_target and quota_attainment >= 1 then 1 else 0 end)
             as reps_at_quota

@@ -40,7 +40,9 @@ decisions_summed as (
     select
         quotes.owner_rep_id,
         months.month,
-        sum(case when quotes.quote_status = 'accepted' then quotes.tcv_usd else 0 end)
+        {{ exact_sum(
+            "case when quotes.quote_status = 'accepted' then quotes.tcv_usd else 0 end"
+        ) }}
             as bookings_tcv,
         sum(case when quotes.quote_status = 'accepted' then 1 else 0 end)
             as quotes_won,

@@ -124,7 +124,9 @@ mrr_summarized as (
     select
         mrr.account_id,
         min(mrr.cohort_month) as first_paid_month,
-        sum(case when mrr.month = as_of.as_of_month then mrr.mrr else 0 end) as mrr
+        {{ exact_sum(
+            "case when mrr.month = as_of.as_of_month then mrr.mrr else 0 end"
+        ) }} as mrr
     from mrr
     cross join as_of
     group by mrr.account_id
@@ -133,7 +135,7 @@ mrr_summarized as (
 invoiced_summarized as (
     select
         invoices.account_id,
-        sum(invoices.total_amount_usd) as lifetime_invoiced
+        {{ exact_sum("invoices.total_amount_usd") }} as lifetime_invoiced
     from invoices
     cross join as_of
     where
@@ -145,7 +147,7 @@ invoiced_summarized as (
 collected_summarized as (
     select
         payments.account_id,
-        sum(payments.amount_usd) as lifetime_collected
+        {{ exact_sum("payments.amount_usd") }} as lifetime_collected
     from payments
     cross join as_of
     where payments.received_date <= as_of.as_of_date
@@ -184,7 +186,7 @@ invoice_balances as (
 receivables_summarized as (
     select
         account_id,
-        sum(open_balance_usd) as open_ar,
+        {{ exact_sum("open_balance_usd") }} as open_ar,
         max(case when days_past_due > 0 then days_past_due else 0 end)
             as max_days_past_due
     from invoice_balances
@@ -234,7 +236,7 @@ usage_summarized as (
 pipeline_summarized as (
     select
         quotes.account_id,
-        sum(quotes.quote_value_usd) as open_pipeline_value
+        {{ exact_sum("quotes.quote_value_usd") }} as open_pipeline_value
     from quotes
     cross join as_of
     where

@@ -20,7 +20,7 @@ cohorts as (
     select
         cohort_month,
         count(*) as cohort_size,
-        sum(mrr) as starting_mrr
+        {{ exact_sum("mrr") }} as starting_mrr
     from account_months
     where month = cohort_month
     group by cohort_month
@@ -35,7 +35,7 @@ cohort_months_summed as (
             as {{ dbt.type_bigint() }}
         ) as months_since_start,
         sum(case when mrr > 0 then 1 else 0 end) as logos_retained,
-        sum(mrr) as mrr_retained
+        {{ exact_sum("mrr") }} as mrr_retained
     from account_months
     group by
         cohort_month,

@@ -59,8 +59,8 @@ product_margins as (
 margins_summed as (
     select
         month,
-        sum(revenue_usd) as margin_revenue_usd,
-        sum(cost_usd) as margin_cost_usd
+        {{ exact_sum("revenue_usd") }} as margin_revenue_usd,
+        {{ exact_sum("cost_usd") }} as margin_cost_usd
     from product_margins
     group by month
 ),

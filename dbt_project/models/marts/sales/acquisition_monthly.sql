@@ -58,7 +58,7 @@ spend_summed as (
     select
         month,
         channel,
-        sum(amount_usd) as marketing_spend_usd
+        {{ exact_sum("amount_usd") }} as marketing_spend_usd
     from marketing_spend
     group by
         month,

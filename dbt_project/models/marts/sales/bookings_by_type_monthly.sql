@@ -41,8 +41,8 @@ bookings_summed as (
         months.month,
         quotes.quote_type,
         count(*) as quotes_accepted,
-        sum(quotes.tcv_usd) as bookings_tcv,
-        sum(quotes.acv_usd) as bookings_acv
+        {{ exact_sum("quotes.tcv_usd") }} as bookings_tcv,
+        {{ exact_sum("quotes.acv_usd") }} as bookings_acv
     from months
     inner join quotes
         on quotes.decided_date between months.month and months.month_end
