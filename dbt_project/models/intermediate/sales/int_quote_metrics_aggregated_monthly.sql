@@ -67,27 +67,15 @@ decisions_summed as (
         {{ exact_sum(
             "case when quotes.is_accepted then quotes.acv_usd else 0 end"
         ) }} as bookings_acv,
-        {{ exact_sum(
-            "case
-                 when quotes.is_accepted and quotes.quote_type = 'new'
-                     then quotes.tcv_usd
-                 else 0
-             end"
-        ) }} as bookings_tcv_new,
-        {{ exact_sum(
-            "case
-                 when quotes.is_accepted and quotes.quote_type = 'renewal'
-                     then quotes.tcv_usd
-                 else 0
-             end"
-        ) }} as bookings_tcv_renewal,
-        {{ exact_sum(
-            "case
-                 when quotes.is_accepted and quotes.quote_type = 'expansion'
-                     then quotes.tcv_usd
-                 else 0
-             end"
-        ) }} as bookings_tcv_expansion,
+        {%- for quote_type in ['new', 'renewal', 'expansion'] %}
+            {{ exact_sum(
+                "case
+                     when quotes.is_accepted and quotes.quote_type = '"
+                ~ quote_type ~ "' then quotes.tcv_usd
+                     else 0
+                 end"
+            ) }} as bookings_tcv_{{ quote_type }},
+        {%- endfor %}
         sum(case when quotes.is_accepted then 1 else 0 end) as quotes_won,
         count(*) as quotes_decided,
         avg(
