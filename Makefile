@@ -53,7 +53,7 @@ reliability: $(STAMP) ## Crash, load, hostile-file and personal-data campaigns (
 	export REVOPS_RELIABILITY_RESULTS=$$results; status=0; sigterm=; \
 	$(BIN)/python -m tests.reliability.results; \
 	if [ -n "$(SIGTERM_CAMPAIGN)" ]; then \
-		echo "$(SIGTERM_CAMPAIGN) runs beside; its output: $$results/sigterm.log"; \
+		echo "$(SIGTERM_CAMPAIGN) runs beside; its output: $$results/sigterm.log; the campaigns' progress: $$results/*.progress"; \
 		$(RELIABILITY_PYTEST) "$(SIGTERM_CAMPAIGN)" --basetemp=$$results/tmp-sigterm \
 			--junitxml=$$results/junit-sigterm.xml > $$results/sigterm.log 2>&1 & \
 		sigterm=$$!; \

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,13 +23,29 @@ RUN_COMMIT = "commit"  # in the results folder: the commit the run started on
 def record(test_id: str, what: str, outcome: dict[str, int | float | str]) -> None:
     """`test_id`: the test's node id; `what`: one sentence; `outcome`: counts such as
     {"kills survived": 80, "rows lost": 0}."""
+    path = _result_path(test_id, ".json")
+    if path:
+        data = {"test": test_id, "what": what, "outcome": outcome, "commit": commit()}
+        path.write_text(json.dumps({**data, "ran_at": now()}, indent=2))
+
+
+def progress(test_id: str, line: str) -> None:
+    """One line of a long test's progress, on stderr (seen with pytest -s) and, during
+    `make reliability`, appended to <test>.progress in the results folder (`tail -f` it)."""
+    print(line, file=sys.stderr, flush=True)
+    path = _result_path(test_id, ".progress")
+    if path:
+        with path.open("a") as out:
+            out.write(f"{now()} {line}\n")
+
+
+def _result_path(test_id: str, suffix: str) -> Path | None:
     folder = os.environ.get(RESULTS_ENV)
     if not folder:
-        return
-    path = Path(folder) / (test_id.replace("/", "_").replace("::", "__") + ".json")
+        return None
+    path = Path(folder) / (test_id.replace("/", "_").replace("::", "__") + suffix)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"test": test_id, "what": what, "outcome": outcome, "commit": commit(), "ran_at": now()}
-    path.write_text(json.dumps(data, indent=2))
+    return path
 
 
 def now() -> str:

@@ -16,7 +16,6 @@ step and what readers see.
 from __future__ import annotations
 
 import re
-import sys
 import time
 from pathlib import Path
 
@@ -44,7 +43,7 @@ from tests.reliability.harness import (
     warehouse_lock_error,
 )
 from tests.reliability.reader import NOTHING, read_once
-from tests.reliability.results import record
+from tests.reliability.results import progress, record
 
 # Phase lengths for the fast chain, shorter than any of them takes on the small company
 # (so that the kill lands inside): measured windows are used by the long campaign.
@@ -202,12 +201,11 @@ def _campaign(request, tmp_path, company, reference, kills: list[Kill], what: st
             tries += 1
         elif landed.phase == kill.phase:
             tries = 0
-        print(  # progress, seen with pytest -s
+        progress(
+            request.node.nodeid,
             f"{number + 1} ({len(pending)} to go) {kill.signal_name} {kill.phase} "
             f"{kill.fraction}: landed in {landed.phase} at {landed.at:.1f}s, "
-            f"exit {landed.exit_code}; rerun equal",
-            file=sys.stderr,
-            flush=True,
+            f"exit {landed.exit_code}; rerun equal; landed so far {tally.by_phase()}",
         )
     per_phase = len(kills) // len(PHASES)
     assert all(tally.by_phase().get(phase, 0) >= per_phase for phase in PHASES), tally.by_phase()
