@@ -94,8 +94,3 @@ class WarehouseResource(dg.ConfigurableResource):
             "spark_port": settings.spark.port,
             "spark_dir": str(settings.spark_dir),
         }
-
-
-# Transient errors worth another try: DuckDB's file lock held by a reader
-# that is about to let go, a landing file still being copied.
-TRANSIENT_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL)

@@ -133,20 +133,27 @@ def _outcome(tally: Tally, started: float, signal_name: str) -> dict[str, int | 
     }
 
 
-@pytest.mark.timeout(1800)  # five runs, and the clean run of tests/conftest.py if not made yet
+@pytest.mark.timeout(1800)  # six runs, and the clean run of tests/conftest.py if not made yet
 def test_a_chain_of_killed_runs_recovers_and_readers_never_see_half_a_version(
     request, tmp_path, flawed_company, pipeline_warehouse
 ):
-    """Fast: on an empty warehouse, runs killed one after the other (SIGKILL in ingest, dbt
-    and publish, then SIGTERM during dbt), each starting where the last stopped; one rerun
-    to the end equals the clean run of the same landing (tests/conftest.py)."""
+    """Fast: on an empty warehouse, runs killed one after the other (SIGTERM during ingest,
+    SIGKILL in ingest, dbt and publish, then SIGTERM during dbt), each starting where the
+    last stopped; one rerun to the end equals the clean run of the same landing
+    (tests/conftest.py)."""
     started = time.monotonic()
     warehouse = tmp_path / "wh" / "revops.duckdb"
     warehouse.parent.mkdir()
-    # One SIGKILL in each phase but validate (a kill there costs a whole dbt build like
-    # one in publish; the long campaign has 20), and a SIGTERM while dbt builds.
+    # A SIGTERM while files load (an ingest step tries again after an error, never
+    # after a stop), one SIGKILL in each phase but validate (a kill
+    # there costs a whole dbt build like one in publish; the long campaign has 20), and
+    # a SIGTERM while dbt builds.
     planned = plan_kills(seed=20, per_phase=1)
-    kills = [k for k in planned if k.phase != "validate"] + [Kill("dbt", 0.5, "SIGTERM")]
+    kills = [
+        Kill("ingest", 0.5, "SIGTERM"),
+        *(k for k in planned if k.phase != "validate"),
+        Kill("dbt", 0.5, "SIGTERM"),
+    ]
     readers = Readers(warehouse.parent, tmp_path / "readers")
     tally = Tally()
     try:
@@ -160,9 +167,9 @@ def test_a_chain_of_killed_runs_recovers_and_readers_never_see_half_a_version(
     _compare(warehouse, pipeline_warehouse, tally)
     record(
         request.node.nodeid,
-        "On an empty warehouse, four runs of the flawed small company (60 accounts) stopped "
-        "one after the other (SIGKILL in ingest, dbt and publish, then SIGTERM in dbt), then "
-        "one rerun compared with a clean run; a reader polling throughout.",
+        "On an empty warehouse, five runs of the flawed small company (60 accounts) stopped "
+        "one after the other (SIGTERM in ingest, SIGKILL in ingest, dbt and publish, then "
+        "SIGTERM in dbt), then one rerun compared with a clean run; a reader polling throughout.",
         _outcome(tally, started, "signals"),
     )
 
