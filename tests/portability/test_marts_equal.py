@@ -2,7 +2,8 @@
 
 One generated company with bad rows (the flawed company: rows quarantined by the
 loader, flagged and excluded by dbt) runs through `revops_pipeline` on the DuckDB
-default and on Postgres, each in a warehouse of its own. On Spark, the DuckDB run's raw
+default (the session's clean run, tests/conftest.py) and on Postgres, each in a
+warehouse of its own. On Spark, the DuckDB run's raw
 batches are shipped to a Spark Thrift server started from pyspark's jars (as a user with
 a cluster points the `spark` target at one, `method: thrift`), where `dbt run` builds
 every model around the churn-model step, as the pipeline does (the data tests cost a
@@ -55,9 +56,11 @@ def _run(settings: Settings) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def duckdb_run(flawed_company, tmp_path_factory) -> Settings:
-    folder = tmp_path_factory.mktemp("portability_duckdb")
-    return _run(Settings(landing=flawed_company, warehouse=folder / "revops.duckdb"))
+def duckdb_run(flawed_company, pipeline_warehouse, tmp_path_factory) -> Settings:
+    """The DuckDB default's run: a copy of the session's clean run (tests/conftest.py)."""
+    folder = tmp_path_factory.mktemp("portability_duckdb") / "wh"
+    shutil.copytree(pipeline_warehouse.parent, folder, symlinks=True)
+    return Settings(landing=flawed_company, warehouse=folder / pipeline_warehouse.name)
 
 
 @pytest.fixture(scope="module")
