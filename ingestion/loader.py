@@ -30,9 +30,9 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -336,7 +336,7 @@ def _load_entities(
     started = time.perf_counter()
     results_by_entity, listed = _list_files(landing, entities, batch_id)
     progress = _EntityProgress(bar, results_by_entity.values())
-    with ThreadPoolExecutor(workers) as hasher:
+    with _threads(workers) as hasher:
         hashes = _ContentHashes(con, listed, hasher)
         to_load, file_results = _files_to_load(listed, hashes, results_by_entity, progress)
         _add_drift_columns(con, to_load)
@@ -347,6 +347,21 @@ def _load_entities(
     for result in results_by_entity.values():
         result.duration_seconds = elapsed
     return [results_by_entity[e.name] for e in entities]
+
+
+@contextmanager
+def _threads(workers: int) -> Iterator[ThreadPoolExecutor]:
+    """A thread pool that drops the work still queued when the block raises (a stop
+    signal, SIGTERM or Ctrl-C, arrives in the main thread): the files being loaded
+    finish, each in its transaction, and the others wait for the next run, instead of
+    the whole landing folder loading before the stop."""
+    pool = ThreadPoolExecutor(workers)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 def _list_files(
@@ -509,7 +524,7 @@ def _load_concurrently(
     file_results: dict[str, FileLoadResult] = {}
     errors: list[LoadError] = []
     warehouse = _database_path(con)
-    with _CursorPool(con) as cursors, ThreadPoolExecutor(workers) as pool:
+    with _CursorPool(con) as cursors, _threads(workers) as pool:
         load = partial(
             _load_on_cursor,
             cursors,
