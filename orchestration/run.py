@@ -5,26 +5,23 @@ in this process, with a lock so that two runs never write one warehouse.
 
 SIGTERM (what `kill`, systemd and Kubernetes send) and SIGINT (Ctrl-C) stop a
 run cleanly: before the Dagster run starts, at once; during it, Dagster raises
-an interruption in the running step (dbt gets SIGINT and stops its build), and
-the run ends there. Every write is a transaction or a file renamed into place,
-so what a stopped run leaves is whole: files loaded or not, models built or
-not, and the published version the previous one unless the step that swaps it
-in had finished. The lock is released on the way out. The outcome names the
-signal and the step it stopped.
+an interruption in the running step (dbt gets SIGINT and stops its build), or
+the step does at its next safe point when a DuckDB query swallowed it
+(orchestration/stop_signals.py), and the run ends there. Every write is a
+transaction or a file renamed into place, so what a stopped run leaves is whole:
+files loaded or not, models built or not, and the published version the previous
+one unless the step that swaps it in had finished. The lock is released on the
+way out. The outcome names the signal and the step it stopped.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-import signal
-import socket
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import date
-from types import FrameType
 from typing import Any
 
 import dagster as dg
@@ -32,25 +29,17 @@ import dagster as dg
 from foundation.settings import Settings
 from orchestration.dbt.project import prepare_manifest
 from orchestration.defs.resources import WarehouseResource
+from orchestration.stop_signals import RunStopped, listening
 from serving.publish import current_version
 
 # The dbt steps (orchestration/defs/transform): both take the same run config.
 DBT_STEPS = ("revops_dbt_models", "revops_dbt_after_ml")
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # How Dagster prefixes the description of a `dg.Failure` a step raised (already one line).
 _FAILURE_PREFIX = f"{dg.Failure.__module__}.{dg.Failure.__qualname__}: "
 
 
 class RunLockedError(RuntimeError):
     """Another run holds the warehouse."""
-
-
-class RunStopped(BaseException):  # like KeyboardInterrupt: not an error of the run's code
-    """A stop signal arrived outside the Dagster run (before its first step)."""
-
-    def __init__(self, signal_name: str) -> None:
-        super().__init__(signal_name)
-        self.signal_name = signal_name
 
 
 @dataclass
@@ -125,7 +114,7 @@ def run_job(
     with warehouse_lock(settings):
         published_before = current_version(settings)
         try:
-            with _stop_signals() as heard:
+            with listening() as heard:
                 prepare_manifest(settings)
                 from orchestration.definitions import defs  # reads the manifest made above
 
@@ -166,47 +155,6 @@ def _skipped_steps(result: dg.ExecuteInProcessResult) -> list[str]:
         for event in result.all_events
         if event.event_type_value == "STEP_SKIPPED" and event.step_key
     ]
-
-
-@contextmanager
-def _stop_signals() -> Iterator[Callable[[], str]]:
-    """While inside, SIGTERM and SIGINT stop the run; yields a function naming the first of
-    them received so far ("" if none).
-
-    Outside the Dagster run the handler raises `RunStopped`. During it Dagster installs
-    its own handler (the same one for both signals), so which signal arrived is read
-    from the wakeup file descriptor, where Python writes the number of every signal
-    it handles.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield lambda: ""  # signal handlers belong to the main thread
-        return
-    reader, writer = socket.socketpair()
-    reader.setblocking(False)
-    writer.setblocking(False)
-    received: list[str] = []
-
-    def heard() -> str:
-        try:
-            data = reader.recv(256)
-        except BlockingIOError:
-            data = b""
-        received.extend(signal.Signals(n).name for n in data if n in STOP_SIGNALS)
-        return received[0] if received else ""
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        raise RunStopped(signal.Signals(signum).name)
-
-    previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
-    try:
-        yield heard
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        signal.set_wakeup_fd(previous_fd)
-        reader.close()
-        writer.close()
 
 
 def _stopped_step(result: dg.ExecuteInProcessResult) -> str:

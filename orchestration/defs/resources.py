@@ -10,6 +10,7 @@ import dagster as dg
 from pydantic import Field
 
 from foundation.settings import ENGINES, PostgresSettings, Settings, SparkSettings
+from orchestration.stop_signals import raise_if_stopped
 
 # Every step that writes the DuckDB file runs in this pool; give it a limit of
 # 1 in dagster.yaml (see the README) so that no two such steps overlap even
@@ -49,6 +50,12 @@ class WarehouseResource(dg.ConfigurableResource):
     spark_dir: str = Field(
         default="", description="Spark warehouse/metastore folder (empty: REVOPS_SPARK_DIR)"
     )
+
+    def step_settings(self) -> Settings:
+        """The settings, for a step about to start: the step is interrupted instead when
+        a stop signal arrived in this run (orchestration/stop_signals.py)."""
+        raise_if_stopped()
+        return self.settings()
 
     def settings(self) -> Settings:
         defaults = Settings.from_env(

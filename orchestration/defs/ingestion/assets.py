@@ -5,12 +5,14 @@ import dagster as dg
 from foundation.contract import ENTITIES, Entity
 from ingestion.loader import DiskFull, load_entity
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
+from orchestration.stop_signals import raise_if_stopped
 
 RAW_GROUP = "raw"
 # Another try after an error, 2, 4 then 8 seconds later: most are transient (DuckDB's file
 # lock held by a reader about to let go, a landing file still being copied). Asked by the
 # asset, not by a `retry_policy`: with one, Dagster also takes a stop signal (SIGTERM,
-# Ctrl-C) during the step for a reason to try again, and the run goes on.
+# Ctrl-C) during the step for a reason to try again, and the run goes on; and never
+# after a stop signal (orchestration/stop_signals.py).
 MAX_RETRIES = 3
 FIRST_RETRY_SECONDS = 2
 
@@ -32,12 +34,13 @@ def build_raw_asset(entity: Entity) -> dg.AssetsDefinition:
     def _raw_asset(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
-        settings = warehouse.settings()
+        settings = warehouse.step_settings()
         try:
             result = load_entity(settings, entity.name, batch_id=context.run_id)
         except DiskFull as error:  # not transient: another try in seconds fails the same way
             raise dg.Failure(description=str(error), allow_retries=False) from None
         except Exception as error:
+            raise_if_stopped()  # DuckDB turned the stop into an error ("Query interrupted")
             wait = FIRST_RETRY_SECONDS * 2**context.retry_number
             raise dg.RetryRequested(max_retries=MAX_RETRIES, seconds_to_wait=wait) from error
         for message in result.messages:

@@ -81,7 +81,7 @@ def evaluation_metadata(row: dict[str, Any]) -> dict[str, Any]:
     pool=DUCKDB_POOL,
 )
 def churn_model(warehouse: WarehouseResource):
-    run = score_warehouse(warehouse.settings())
+    run = score_warehouse(warehouse.step_settings())
     yield dg.MaterializeResult(
         asset_key=CHURN_SCORES,
         metadata={

@@ -26,7 +26,7 @@ MART_KEYS = sorted(
 def published_marts(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    result = publish(warehouse.settings(), run_id=context.run_id)
+    result = publish(warehouse.step_settings(), run_id=context.run_id)
     return dg.MaterializeResult(metadata=result.as_metadata())
 
 
@@ -39,7 +39,7 @@ def published_marts(
     "self-contained page (no network needed), swapped in atomically.",
 )
 def report(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    result = write_report(warehouse.settings())
+    result = write_report(warehouse.step_settings())
     return dg.MaterializeResult(metadata=result.as_metadata())
 
 

@@ -40,7 +40,7 @@ def build_layer_checks(layer: str) -> dg.AssetChecksDefinition:
         description=f"Great Expectations suites of the {layer} layer",
     )
     def _layer_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-        settings = warehouse.settings()
+        settings = warehouse.step_settings()
         selected = {key.name for key in context.selected_asset_check_keys}
         names = [s.name for s in suites if _check_name(s.table) in selected]
         results = validate(settings, suites=names, run_id=context.run.run_id)

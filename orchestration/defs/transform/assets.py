@@ -78,7 +78,7 @@ def build_dbt_assets(
         warehouse: WarehouseResource,
         config: DbtBuildConfig,
     ):
-        settings = warehouse.settings()
+        settings = warehouse.step_settings()
         if ship and settings.engine != "duckdb":
             # dbt reads raw.<entity> on its engine: first send it the batches it lacks
             # (all entities at once: a Spark session costs seconds to open).
