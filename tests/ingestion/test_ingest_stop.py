@@ -1,6 +1,6 @@
-"""A stop signal while files load (SIGTERM or Ctrl-C in `revops run` or `revops ingest`):
-the files being loaded finish, each whole, and the files still queued wait for the next
-run, instead of the whole landing folder loading before the stop takes effect."""
+"""A stop signal while files load (SIGTERM or Ctrl-C during `revops run`'s ingest): the
+files being loaded finish, each whole, and the files still queued wait for the next run,
+instead of the whole landing folder loading before the stop takes effect."""
 
 from __future__ import annotations
 
