@@ -29,7 +29,7 @@ import dagster as dg
 from foundation.settings import Settings
 from orchestration.dbt.project import prepare_manifest
 from orchestration.defs.resources import WarehouseResource
-from orchestration.stop_signals import RunStopped, listening
+from orchestration.stop_signals import RunStopped, listening, stop_heard
 from serving.publish import current_version
 
 # The dbt steps (orchestration/defs/transform): both take the same run config.
@@ -114,7 +114,7 @@ def run_job(
     with warehouse_lock(settings):
         published_before = current_version(settings)
         try:
-            with listening() as heard:
+            with listening():
                 prepare_manifest(settings)
                 from orchestration.definitions import defs  # reads the manifest made above
 
@@ -123,7 +123,7 @@ def run_job(
                 # dbt's own log lines go to the Dagster event log, not to this terminal.
                 with open(os.devnull, "w") as devnull, redirect_stdout(devnull):
                     result = job.execute_in_process(run_config=run_config, raise_on_error=False)
-                stopped_by = heard()
+                stopped_by = stop_heard()
         except RunStopped as stop:
             return _stopped("", stop.signal_name, "start-up", published_before, settings)
     if stopped_by and not result.success:

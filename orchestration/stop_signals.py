@@ -57,13 +57,13 @@ def raise_if_stopped() -> None:
 
 
 @contextmanager
-def listening() -> Iterator[Callable[[], str]]:
+def listening() -> Iterator[None]:
     """While inside, SIGTERM and SIGINT stop the run, and `stop_heard()` names the first
-    of them received; yields that function too. Only in the main thread (signal
-    handlers belong to it); elsewhere nothing is heard."""
+    of them received. Only in the main thread (signal handlers belong to it); elsewhere
+    nothing is heard."""
     global _heard
     if threading.current_thread() is not threading.main_thread():
-        yield _nothing_heard
+        yield
         return
     reader, writer = socket.socketpair()
     reader.setblocking(False)
@@ -85,7 +85,7 @@ def listening() -> Iterator[Callable[[], str]]:
     previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
     _heard = heard
     try:
-        yield heard
+        yield
     finally:
         _heard = _nothing_heard
         for number, handler in previous.items():

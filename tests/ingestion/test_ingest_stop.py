@@ -65,8 +65,10 @@ def test_a_stop_while_files_load_leaves_the_queued_files_whole_for_the_next_run(
 
     assert interrupt.sent
     [(recorded,)] = query(warehouse, "select count(*) from audit.load_files")
-    # The first file and those already started on the other threads, not all of them.
-    assert 1 <= recorded < FILES // 2, recorded
+    # The first file and those already started on the other threads, not all of them:
+    # without dropping the queued files, all 60 load before the stop.
+    assert recorded >= 1
+    assert recorded < FILES // 2, f"{recorded} of {FILES} files loaded after the stop"
     assert reconcile(settings) == []
     [(rows,)] = query(warehouse, "select count(*) from raw.accounts")
     assert rows == recorded

@@ -6,15 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dagster as dg
-
-from foundation.contract import entity
 from orchestration.defs.ingestion import assets
-from orchestration.defs.resources import WarehouseResource
-
-
-def _events(result: dg.ExecuteInProcessResult, kind: str) -> list[dg.DagsterEvent]:
-    return [event for event in result.all_events if event.event_type_value == kind]
+from tests.orchestration.raw_steps import events, materialize_raw
 
 
 def test_an_error_is_tried_again_three_times_then_fails_the_step_naming_it(
@@ -23,19 +16,12 @@ def test_an_error_is_tried_again_three_times_then_fails_the_step_naming_it(
     monkeypatch.setattr(assets, "FIRST_RETRY_SECONDS", 0)  # the waits, not the tries
     not_a_folder = tmp_path / "not-a-folder"
     not_a_folder.write_text("")  # the warehouse's folder is a file: every try fails
-    warehouse = WarehouseResource(
-        landing_path=str(small_company), warehouse_path=str(not_a_folder / "w.duckdb")
-    )
 
-    result = dg.materialize(
-        [assets.build_raw_asset(entity("accounts"))],
-        resources={"warehouse": warehouse},
-        raise_on_error=False,
-    )
+    result = materialize_raw(["accounts"], small_company, not_a_folder / "w.duckdb")
 
     assert not result.success
-    assert len(_events(result, "STEP_RESTARTED")) == assets.MAX_RETRIES
-    [failure] = _events(result, "STEP_FAILURE")
+    assert len(events(result, "STEP_RESTARTED")) == assets.MAX_RETRIES
+    [failure] = events(result, "STEP_FAILURE")
     error = failure.step_failure_data.error
     assert error.message.startswith(f"Exceeded max_retries of {assets.MAX_RETRIES}")
     assert "not-a-folder" in error.cause.message, error.cause.message

@@ -13,10 +13,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from foundation.contract import entity
 from orchestration.defs.ingestion import assets
-from orchestration.defs.resources import WarehouseResource
 from orchestration.stop_signals import listening, stop_heard
+from tests.orchestration.raw_steps import events, materialize_raw
 
 
 class _Stop(BaseException):
@@ -55,25 +54,10 @@ def _lose_a_stop_signal() -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _materialize(entities: list[str], landing: Path, tmp_path: Path) -> dg.ExecuteInProcessResult:
-    warehouse = WarehouseResource(
-        landing_path=str(landing), warehouse_path=str(tmp_path / "wh" / "revops.duckdb")
-    )
-    return dg.materialize(
-        [assets.build_raw_asset(entity(name)) for name in entities],
-        resources={"warehouse": warehouse},
-        raise_on_error=False,
-    )
-
-
-def _events(result: dg.ExecuteInProcessResult, kind: str) -> list[dg.DagsterEvent]:
-    return [event for event in result.all_events if event.event_type_value == kind]
-
-
 def _interrupted(result: dg.ExecuteInProcessResult) -> list[str]:
     return [
         event.step_key
-        for event in _events(result, "STEP_FAILURE")
+        for event in events(result, "STEP_FAILURE")
         if event.step_failure_data.error.cls_name == "DagsterExecutionInterruptedError"
     ]
 
@@ -84,12 +68,12 @@ def test_no_step_starts_after_a_stop_signal_whose_interruption_was_lost(
     with listening():
         _lose_a_stop_signal()
         assert stop_heard() == "SIGTERM"
-        result = _materialize(["accounts", "products"], small_company, tmp_path)
+        result = materialize_raw(["accounts", "products"], small_company, tmp_path / "w.duckdb")
 
     assert not result.success
-    assert len(_events(result, "STEP_START")) == 1  # the first step stops, the run ends
-    assert _interrupted(result) == [_events(result, "STEP_START")[0].step_key]
-    assert _events(result, "ASSET_MATERIALIZATION") == []
+    assert len(events(result, "STEP_START")) == 1  # the first step stops, the run ends
+    assert _interrupted(result) == [events(result, "STEP_START")[0].step_key]
+    assert events(result, "ASSET_MATERIALIZATION") == []
     assert stop_heard() == ""  # outside `listening()` nothing is heard
 
 
@@ -103,7 +87,7 @@ def test_an_error_in_place_of_the_interruption_is_not_tried_again(
     monkeypatch.setattr(assets, "load_entity", interrupted_query)
     monkeypatch.setattr(assets, "FIRST_RETRY_SECONDS", 0)
     with listening():
-        result = _materialize(["accounts"], small_company, tmp_path)
+        result = materialize_raw(["accounts"], small_company, tmp_path / "w.duckdb")
 
-    assert _events(result, "STEP_RESTARTED") == []
+    assert events(result, "STEP_RESTARTED") == []
     assert _interrupted(result) == ["raw__accounts"]

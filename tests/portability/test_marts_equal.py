@@ -1,16 +1,15 @@
 """The same company on each engine gives the same marts.
 
-One generated company with bad rows (the flawed company: rows quarantined by the
-loader, flagged and excluded by dbt) runs through `revops_pipeline` on the DuckDB
-default (the session's clean run, tests/conftest.py) and on Postgres, each in a
-warehouse of its own. On Spark, the DuckDB run's raw
-batches are shipped to a Spark Thrift server started from pyspark's jars (as a user with
-a cluster points the `spark` target at one, `method: thrift`), where `dbt run` builds
-every model around the churn-model step, as the pipeline does (the data tests cost a
-Spark statement each: their run is left to the next test). `make portability` also
-runs the whole pipeline, checks and publishing included, on a local Spark session
-(`engines_long`: about 6 minutes on two cores, 10 when the machine is busy) and
-compares its marts and serving files too.
+One generated company with bad rows (the flawed company: rows quarantined by the loader,
+flagged and excluded by dbt) runs through `revops_pipeline` on the DuckDB default (the
+session's clean run, tests/conftest.py) and on Postgres, each in a warehouse of its own.
+On Spark, the DuckDB run's raw batches are shipped to a Spark Thrift server started from
+pyspark's jars (as a user with a cluster points the `spark` target at one, `method:
+thrift`), where `dbt run` builds every model around the churn-model step, as the
+pipeline does (the data tests cost a Spark statement each: their run is left to the next
+test). `make portability` also runs the whole pipeline, checks and publishing included,
+on a local Spark session (`engines_long`: about 6 minutes on two cores, 10 when the
+machine is busy) and compares its marts and serving files too.
 
 Every mart the DuckDB run built is then read from each engine and compared row for row
 with tests.portability.compare (money to the cent, rates to 1e-9, same nulls, no row

@@ -25,8 +25,14 @@ def record(test_id: str, what: str, outcome: dict[str, int | float | str]) -> No
     {"kills survived": 80, "rows lost": 0}."""
     path = _result_path(test_id, ".json")
     if path:
-        data = {"test": test_id, "what": what, "outcome": outcome, "commit": commit()}
-        path.write_text(json.dumps({**data, "ran_at": now()}, indent=2))
+        data = {
+            "test": test_id,
+            "what": what,
+            "outcome": outcome,
+            "commit": commit(),
+            "ran_at": now(),
+        }
+        path.write_text(json.dumps(data, indent=2))
 
 
 def progress(test_id: str, line: str) -> None:

@@ -145,9 +145,9 @@ def test_a_chain_of_killed_runs_recovers_and_readers_never_see_half_a_version(
     warehouse = tmp_path / "wh" / "revops.duckdb"
     warehouse.parent.mkdir()
     # A SIGTERM while files load (an ingest step tries again after an error, never
-    # after a stop), one SIGKILL in each phase but validate (a kill
-    # there costs a whole dbt build like one in publish; the long campaign has 20), and
-    # a SIGTERM while dbt builds.
+    # after a stop), one SIGKILL in each phase but validate (a kill there costs a whole
+    # dbt build like one in publish; the long campaign has 20), and a SIGTERM while dbt
+    # builds.
     planned = plan_kills(seed=20, per_phase=1)
     kills = [
         Kill("ingest", 0.5, "SIGTERM"),
