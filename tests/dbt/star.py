@@ -1,5 +1,4 @@
-"""Helpers of the tests/dbt modules: build the star schema with dbt, parse the project,
-read a warehouse.
+"""Helpers of the tests/dbt modules: build the star schema with dbt, read a warehouse.
 
 The star schema is the core area (its intermediates and marts) with staging and audit,
 and the seed its tests read; the finance, sales and metrics areas are not built.
@@ -7,46 +6,26 @@ and the seed its tests read; the finance, sales and metrics areas are not built.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-ROOT = Path(__file__).resolve().parents[2]
-DBT = str(Path(sys.executable).with_name("dbt"))
+from tests.dbt_runs import run_dbt
+
 MODELS = "dbt_project/models"
 STAR_FOLDERS = ("staging", "audit", "intermediate/core", "marts/core")
 SELECT = [*(f"path:{MODELS}/{folder}" for folder in STAR_FOLDERS), "reason_codes"]
 
 
-def _dbt(args: list[str], warehouse: Path, target: Path) -> subprocess.CompletedProcess:
-    cmd = [
-        DBT,
-        *args,
-        "--project-dir",
-        str(ROOT),
-        "--profiles-dir",
-        str(ROOT),
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(target / "logs"),
-    ]
-    env = {**os.environ, "REVOPS_WAREHOUSE": str(warehouse), "DBT_PROFILES_DIR": str(ROOT)}
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-
-
-def run_dbt(warehouse: Path, target: Path, *extra: str) -> None:
+def build_star(warehouse: Path, target: Path, *extra: str) -> None:
     """`dbt build` of the star schema on `warehouse`; fails the test when dbt fails."""
     args = ["build", "--select", *SELECT]
     args += ["--indirect-selection", "cautious"]  # tests of unselected models stay out
-    done = _dbt([*args, *extra], warehouse, target)
+    done = run_dbt([*args, *extra], warehouse, target)
     if done.returncode != 0:
         failed = [line for line in done.stdout.splitlines() if "ERROR" in line or "FAIL" in line]
         raise AssertionError(
@@ -56,27 +35,26 @@ def run_dbt(warehouse: Path, target: Path, *extra: str) -> None:
 
 def build_after_each_load(tmp: Path, loads: list[Callable[[Path], None]]) -> dict[str, Path]:
     """Run each load, then `dbt build`, into one warehouse; a copy of it after each
-    (`after_1`, ...) and a `--full-refresh` build of the last (`full_refresh`), which
-    an incremental sequence must equal."""
+    (`after_1`, ...) and a `--full-refresh` build after the last load (`full_refresh`,
+    on a copy, beside the last incremental build), which the incremental sequence must
+    equal."""
     wh, target = tmp / "warehouse.duckdb", tmp / "target"
-    out = {}
+    refreshed = tmp / "full_refresh" / "warehouse.duckdb"
+    refreshed.parent.mkdir()
+    out = {"full_refresh": refreshed}
     for number, load in enumerate(loads, start=1):
         load(wh)
-        run_dbt(wh, target)
+        if number == len(loads):
+            shutil.copy(wh, refreshed)
+            with ThreadPoolExecutor(2) as both:  # two warehouses, two dbt processes
+                refresh = both.submit(build_star, refreshed, tmp / "target_full", "--full-refresh")
+                build_star(wh, target)
+                refresh.result()
+        else:
+            build_star(wh, target)
         out[f"after_{number}"] = tmp / f"after_{number}.duckdb"
         shutil.copy(wh, out[f"after_{number}"])
-    # On the same file (a copy of its last state is kept above): another path would
-    # change dbt's profile and cost a whole parse of the project.
-    run_dbt(wh, target, "--full-refresh")
-    out["full_refresh"] = wh
     return out
-
-
-def parse_manifest(target: Path) -> dict[str, Any]:
-    """The manifest of `dbt parse` (no warehouse is opened)."""
-    done = _dbt(["parse", "--quiet"], target / "unused.duckdb", target)
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    return json.loads((target / "manifest.json").read_text())
 
 
 def star_models(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -20,7 +20,8 @@ import pytest
 
 from foundation.contract import ENTITIES
 from foundation.settings import Settings
-from tests.metrics.helpers import dbt_around_churn_model, query, run_dbt
+from tests.dbt_runs import run_dbt
+from tests.metrics.helpers import dbt_around_churn_model, query
 
 CUT_MONTH = date(2024, 9, 1)
 CUT_AT = "2024-10-01 00:00:00+00"  # the first instant after month_end(M)
@@ -115,7 +116,9 @@ def full_and_cut(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
 
     tmp = tmp_path_factory.mktemp("churn_features")
     landing = tmp / "landing"
-    full, cut = tmp / "full.duckdb", tmp / "cut.duckdb"
+    full, cut = tmp / "full" / "warehouse.duckdb", tmp / "cut" / "warehouse.duckdb"
+    full.parent.mkdir()
+    cut.parent.mkdir()
     generate(landing, accounts=120, start="2023-01", months=24, seed=11, bad_rows=0,
              progress=False)  # fmt: skip
     load_landing(Settings(landing, full))

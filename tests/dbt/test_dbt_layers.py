@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.dbt.star import MODELS, parse_manifest
+from tests import dbt_runs
+from tests.dbt.star import MODELS
 
 AREAS = {"core", "finance", "sales", "customer_success", "metrics"}
 SCHEMA_OF_LAYER = {
@@ -23,8 +24,8 @@ SCHEMA_OF_LAYER = {
 
 
 @pytest.fixture(scope="module")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return parse_manifest(tmp_path_factory.mktemp("dbt_layers"))
+def manifest() -> dict[str, Any]:
+    return dbt_runs.manifest()
 
 
 def models(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:

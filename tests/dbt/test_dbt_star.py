@@ -349,6 +349,14 @@ def test_full_refresh_equals_the_incremental_sequence(builds):
     assert sum(len(rows) for rows in full.values()) > 0
 
 
+def test_no_build_parsed_the_whole_project(builds):
+    """Each build started from the session's parse (tests/dbt_runs.py): a whole parse
+    costs about 10 s a build."""
+    log = (builds["manifest"].parent / "logs" / "dbt.log").read_text()
+    assert log.count("Partial parsing enabled, no changes found") == 3, log[-3000:]
+    assert "Unable to do partial parsing" not in log
+
+
 def test_every_model_and_column_is_documented(builds):
     nodes = star_models(json.loads(builds["manifest"].read_text()))
     assert {"int_records_excluded", "int_invoices_validated", "fct_invoices"} <= set(nodes)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from foundation.settings import Settings
-from tests.dbt.star import query, run_dbt
+from tests.dbt.star import build_star, query
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def generated(tmp_path_factory) -> tuple[Path, Path]:
     generate(landing, accounts=60, start="2024-01", months=12, seed=7, bad_rows=0.03,
              progress=False)  # fmt: skip
     load_landing(Settings(landing, warehouse))
-    run_dbt(warehouse, tmp / "target")
+    build_star(warehouse, tmp / "target")
     return landing, warehouse
 
 

@@ -8,33 +8,21 @@ each naming its rule, and every other generated test must pass.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 
-from foundation.settings import PROJECT_ROOT, Settings
+from foundation.settings import Settings
 from ingestion.loader import load_landing
 from orchestration.dbt.args import AFTER_ML
-
-DBT = str(Path(sys.executable).with_name("dbt"))
+from tests.dbt_runs import run_dbt
 
 
 def _build(settings: Settings, target: Path) -> dict[str, str]:
     """`dbt build` (unit tests aside) of every model but those reading the ml tables (the
     churn model's step is not run here); the status of each data test, by test name."""
-    variables = {"revops_warehouse": str(settings.warehouse)}
-    command = [DBT, "build", "--exclude-resource-type", "unit_test", "--exclude", AFTER_ML]
-    command += ["--vars", json.dumps(variables), "--profiles-dir", str(PROJECT_ROOT)]
-    command += ["--target-path", str(target), "--log-path", str(target)]
-    done = subprocess.run(
-        command,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    args = ["build", "--exclude-resource-type", "unit_test", "--exclude", AFTER_ML]
+    done = run_dbt(args, settings.warehouse, target)
     results = json.loads((target / "run_results.json").read_text())["results"]
     assert results, done.stdout[-3000:]
     return {
@@ -45,7 +33,7 @@ def _build(settings: Settings, target: Path) -> dict[str, str]:
 
 
 def test_generated_staging_tests_fail_on_rows_the_contract_forbids(tmp_path, small_company):
-    settings = Settings(landing=small_company, warehouse=tmp_path / "wh" / "w.duckdb")
+    settings = Settings(landing=small_company, warehouse=tmp_path / "wh" / "warehouse.duckdb")
     load_landing(settings)
     clean = _build(settings, tmp_path / "clean")
     assert len(clean) > 50 and set(clean.values()) == {"pass"}, clean

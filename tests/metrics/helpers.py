@@ -17,39 +17,12 @@ from foundation.settings import Settings
 from ingestion.loader import load_landing
 from ml.churn_step import score_warehouse
 from orchestration.dbt.args import AFTER_ML
+from tests.dbt_runs import DBT, run_dbt
 from tests.metrics import metrics_company as co
 
 ROOT = Path(__file__).resolve().parents[2]
-DBT = str(Path(sys.executable).with_name("dbt"))
 MF = Path(sys.executable).with_name("mf")
 TOLERANCE = 1e-6
-
-
-def dbt_env(warehouse: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "REVOPS_WAREHOUSE": str(warehouse),
-        "DBT_PROFILES_DIR": str(ROOT),
-        "REVOPS_THREADS": "2",
-    }
-
-
-def run_dbt(args: list[str], warehouse: Path, target: Path) -> subprocess.CompletedProcess:
-    cmd = [
-        DBT,
-        *args,
-        "--project-dir",
-        str(ROOT),
-        "--profiles-dir",
-        str(ROOT),
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(target / "logs"),
-    ]
-    return subprocess.run(
-        cmd, cwd=ROOT, env=dbt_env(warehouse), capture_output=True, text=True, timeout=600
-    )
 
 
 def dbt_around_churn_model(
@@ -124,7 +97,7 @@ def mf_query(warehouse: Path, tmp_path: Path, metrics: str, group_by: str) -> li
         for name in ("dbt_project.yml", "profiles.yml"):
             shutil.copy(ROOT / name, project / name)
         shutil.copytree(ROOT / "dbt_project", project / "dbt_project")
-    env = {**dbt_env(warehouse), "DBT_PROFILES_DIR": str(project)}
+    env = {**os.environ, "REVOPS_WAREHOUSE": str(warehouse), "DBT_PROFILES_DIR": str(project)}
     parsed = subprocess.run(
         [DBT, "parse", "--vars", f"{{as_of: '{co.AS_OF}'}}"],
         cwd=project, env=env, capture_output=True, text=True, timeout=300,

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.dbt_runs import run_dbt
 from tests.metrics import forecasts_company as fc
 from tests.metrics import metrics_company as co
 from tests.metrics.helpers import (
@@ -29,7 +30,6 @@ from tests.metrics.helpers import (
     assert_rows,
     mf_query,
     query,
-    run_dbt,
 )
 
 FORECAST_COLUMNS = [
@@ -97,7 +97,8 @@ def test_without_forecast_submissions_the_commit_columns_are_null(
     """No forecast submissions (the optional entity never landed: its raw table is
     empty): forecast_commit and forecast_accuracy are null in every month and rep-month,
     not 0; the pipeline forecast (quotes only) keeps its values."""
-    copy = tmp_path / "no_forecasts.duckdb"
+    copy = tmp_path / "no_forecasts" / "warehouse.duckdb"
+    copy.parent.mkdir()
     shutil.copy(warehouse, copy)
     con = duckdb.connect(str(copy))
     try:

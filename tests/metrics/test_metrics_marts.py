@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.dbt_runs import run_dbt
 from tests.metrics import metrics_company as co
 from tests.metrics.helpers import (
     MF,
@@ -26,7 +27,6 @@ from tests.metrics.helpers import (
     close,
     mf_query,
     query,
-    run_dbt,
     show,
 )
 
@@ -125,7 +125,8 @@ def test_bookings_by_type(warehouse: Path) -> None:
 
 def test_invariant_tests_catch_a_broken_fct_mrr(warehouse: Path, tmp_path: Path) -> None:
     """The dbt invariant tests fail on a fct_mrr whose movement does not add up."""
-    broken = tmp_path / "broken.duckdb"
+    broken = tmp_path / "broken" / "warehouse.duckdb"
+    broken.parent.mkdir()
     shutil.copy(warehouse, broken)
     con = duckdb.connect(str(broken))
     try:
@@ -147,7 +148,8 @@ def test_invariant_tests_catch_a_broken_fct_mrr(warehouse: Path, tmp_path: Path)
 
 def test_as_of_defaults_to_the_latest_event_date(warehouse: Path, tmp_path: Path) -> None:
     """Without --as-of the spine runs to the latest event: Q11, created 2025-07-05."""
-    copy = tmp_path / "copy.duckdb"
+    copy = tmp_path / "copy" / "warehouse.duckdb"
+    copy.parent.mkdir()
     shutil.copy(warehouse, copy)
     result = run_dbt(
         ["run", "--select", "int_metric_months_spined", "--vars", "{as_of: ''}"],
