@@ -39,6 +39,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Markdown: a docstring's single line breaks are joined in the list of commands too
+    # (Typer's "rich" mode keeps them there), and `code` shows as code.
+    rich_markup_mode="markdown",
 )
 out = Console()
 err = Console(stderr=True)

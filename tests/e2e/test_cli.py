@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import inspect
 import os
 import subprocess
 import sys
@@ -35,6 +36,19 @@ def test_every_command_has_help(command):
     done = revops(command, "--help")
     assert done.returncode == 0, done.stderr
     assert "Usage" in done.stdout
+
+
+def test_the_list_of_commands_shows_each_summary_as_one_flowing_paragraph():
+    """A docstring's line breaks are not the help's: each command's first paragraph is
+    one line of `revops --help` when the terminal is wide enough."""
+    from revops.cli import app
+
+    shown = revops("--help", env={"COLUMNS": "400"}).stdout
+    lines = [" ".join(line.strip("│ ").split()) for line in shown.splitlines()]
+    for command in app.registered_commands:
+        summary = " ".join(inspect.getdoc(command.callback).split("\n\n")[0].split())
+        name = command.callback.__name__.replace("_", "-")
+        assert f"{name} {summary.replace('`', '')}" in lines, (name, shown)
 
 
 def test_bad_usage_exits_2():
