@@ -118,7 +118,7 @@ def run_job(
                 prepare_manifest(settings)
                 from orchestration.definitions import defs  # reads the manifest made above
 
-                job = defs.get_job_def(job_name)
+                job = defs.resolve_job_def(job_name)
                 run_config = run_config_of(job, settings, as_of, full_refresh)
                 # dbt's own log lines go to the Dagster event log, not to this terminal.
                 with open(os.devnull, "w") as devnull, redirect_stdout(devnull):

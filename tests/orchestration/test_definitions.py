@@ -82,7 +82,7 @@ def test_the_churn_model_sits_between_the_two_dbt_steps(defs):
     }
     assert "ml/churn_risk_scored" in parents("marts/account_360")
     assert "ml/churn_model_evaluated" in parents("marts/model_evaluation")
-    job = defs.get_job_def("revops_pipeline")
+    job = defs.resolve_job_def("revops_pipeline")
     steps = {node.name: node.definition.name for node in job.graph.nodes}
     # one node per dbt step: Dagster had nothing to split
     dbt_steps = sorted(name for name, op in steps.items() if op.startswith("revops_dbt"))
@@ -95,12 +95,12 @@ def test_the_churn_model_sits_between_the_two_dbt_steps(defs):
         "revops_dbt_models": {"config": {"as_of": "2025-06-30", "full_refresh": True}},
     }
     # the dbt-only job builds the churn model too, between its two dbt steps
-    assert "churn_model" in {node.name for node in defs.get_job_def("dbt_only").graph.nodes}
+    assert "churn_model" in {node.name for node in defs.resolve_job_def("dbt_only").graph.nodes}
 
 
 def test_jobs_schedule_and_sensor(defs):
     for name in ("revops_pipeline", "ingest_only", "dbt_only"):
-        job = defs.get_job_def(name)
+        job = defs.resolve_job_def(name)
         assert job.executor_def.name == "in_process"
     schedule = defs.get_schedule_def("daily_pipeline")
     assert schedule.cron_schedule == "0 6 * * *"
