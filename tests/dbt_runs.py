@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,6 @@ PARTIAL_PARSE = "partial_parse.msgpack"
 
 _parses: dict[tuple[str, tuple[str, ...]], Path] = {}
 _parsing = threading.Lock()  # two builds at once (tests/dbt/test_incremental_exactness.py)
-_root: list[Path] = []  # the session's folder of parses, made at the first parse
 
 
 def _vars(args: Sequence[str]) -> tuple[str, ...]:
@@ -61,11 +61,12 @@ def _env(warehouse_name: str) -> dict[str, str]:
     return {**os.environ, "REVOPS_WAREHOUSE": warehouse_name, "DBT_PROFILES_DIR": str(PROJECT_ROOT)}
 
 
+@cache
 def _session_folder() -> Path:
-    if not _root:
-        _root.append(Path(tempfile.mkdtemp(prefix="revops-dbt-parses-")))
-        atexit.register(shutil.rmtree, _root[0], ignore_errors=True)
-    return _root[0]
+    """The session's folder of parses, made at the first parse, removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="revops-dbt-parses-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def parsed(warehouse_name: str = "warehouse.duckdb", variables: tuple[str, ...] = ()) -> Path:
