@@ -8,9 +8,10 @@ Unit tests check SQL logic against fixtures, not data: they run in `make test`
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from foundation.engines import EngineError, open_engine
 from foundation.settings import Settings
 
 EXCLUDE_FROM_PRODUCTION = ("--exclude-resource-type", "unit_test")
@@ -68,14 +69,60 @@ def unreported_nodes(run_results: Mapping[str, Any], reported: set[str]) -> list
     )
 
 
-def failed_nodes(run_results: Mapping[str, Any]) -> str:
-    """One line naming each dbt node that errored or failed, with dbt's first message line."""
+# The tests of macros/column_rules.sql, one per model, are named column_rules_<model>.
+COLUMN_RULES = "test.revops.column_rules_"
+
+
+def failed_column_rules(run_results: Mapping[str, Any]) -> dict[str, str]:
+    """The SQL of each failed column_rules test, by unique_id. dbt reports only the sum
+    of its rows' failures; run on the engine, the SQL returns the rows themselves, one
+    per broken rule (`broken_rule`, `failures`)."""
+    return {
+        node["unique_id"]: node["compiled_code"]
+        for node in run_results.get("results", [])
+        if node["unique_id"].startswith(COLUMN_RULES)
+        and node.get("status") == "fail"
+        and node.get("compiled_code")
+    }
+
+
+def broken_rules(rows: Iterable[Mapping[str, Any]]) -> str:
+    """The rows of a column_rules test as `broken: not_null(amount) x2, ...` (rows for a
+    column rule, duplicated values for a unique rule)."""
+    named = [f"{row['broken_rule']} x{row['failures']}" for row in rows]
+    return "broken: " + ", ".join(sorted(named)) if named else ""
+
+
+def failed_nodes(run_results: Mapping[str, Any], broken: Mapping[str, str] | None = None) -> str:
+    """One line naming each dbt node that errored or failed, with dbt's first message
+    line, and for a column_rules test its broken rules when known (`broken`, by
+    unique_id: `broken_rules` of the rows of `failed_column_rules`' SQL)."""
     parts = []
     for node in run_results.get("results", []):
         if node.get("status") not in ("error", "fail", "runtime error"):
             continue
         message = (node.get("message") or node["status"]).strip().splitlines()
-        parts.append(f"{node['unique_id']}: {message[0] if message else node['status']}")
+        part = f"{node['unique_id']}: {message[0] if message else node['status']}"
+        if (broken or {}).get(node["unique_id"]):
+            part += f" ({broken[node['unique_id']]})"
+        parts.append(part)
     if not parts:
         return "dbt build failed before running any node (see the dbt log)"
     return "dbt build failed: " + "; ".join(parts)
+
+
+def failure_account(run_results: Mapping[str, Any], settings: Settings) -> str:
+    """`failed_nodes` of a failed build, with the broken rules of each failed column_rules
+    test read from `settings`' engine (dbt has exited; its tables are as it left them)."""
+    queries = failed_column_rules(run_results)
+    if not queries:
+        return failed_nodes(run_results)
+    broken: dict[str, str] = {}
+    try:
+        with open_engine(settings) as engine:
+            for unique_id, sql in queries.items():
+                broken[unique_id] = broken_rules(engine.fetch_arrow(sql).to_pylist())
+    except EngineError as error:
+        unread = f"its broken rules could not be read: {error}"
+        broken.update({unique_id: unread for unique_id in queries if unique_id not in broken})
+    return failed_nodes(run_results, broken)

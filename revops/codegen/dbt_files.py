@@ -3,8 +3,9 @@
 - `models/staging/_sources.yml`: the raw tables as dbt sources, with column
   docs, personal-data meta and freshness.
 - `models/staging/_staging__models.yml`: every `stg_<entity>` model with its
-  docs and the tests the contract implies (keys unique and not null, required
-  columns not null, enums, ranges, references resolved or flagged).
+  docs and the tests the contract implies: one `column_rules` test per model (keys
+  unique and not null, required columns not null, enums, ranges) and a test per
+  reference (resolved or flagged).
 - `seeds/reason_codes.csv`: the bad-row reason codes, so that dbt can test
   the codes it writes into `audit.flagged` against the registry.
 - `data_tests/marts_hold_no_personal_data.sql`: the registry's sensitive columns
@@ -58,6 +59,15 @@ class _Dumper(yaml.SafeDumper):
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
+
+
+class _Flow(list):
+    """A list written on one line (`[account_id, month]`)."""
+
+
+_Dumper.add_representer(
+    _Flow, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, True)
+)
 
 
 def _dump(document: dict[str, Any]) -> str:
@@ -115,34 +125,43 @@ def _grain(ent: Entity) -> str:
     )
 
 
-def _enum_test(column: Column) -> dict[str, Any]:
+def _accepted_values(column: Column) -> list[Any]:
     if column.type == "int":
-        values: list[Any] = [int(v) for v in column.enum or ()]
-        return {"accepted_values": {"arguments": {"values": values, "quote": False}}}
-    return {"accepted_values": {"arguments": {"values": list(column.enum or ())}}}
+        return [int(v) for v in column.enum or ()]
+    return list(column.enum or ())
 
 
-def _range_test(column: Column) -> dict[str, Any]:
-    arguments: dict[str, Any] = {}
+def _accepted_range(column: Column) -> dict[str, Any]:
+    bounds: dict[str, Any] = {}
     if column.min_value is not None:
-        arguments["min_value"] = int(column.min_value)
-        arguments["min_inclusive"] = column.min_inclusive
+        bounds["min_value"] = int(column.min_value)
+        bounds["min_inclusive"] = column.min_inclusive
     if column.max_value is not None:
-        arguments["max_value"] = int(column.max_value)
-        arguments["max_inclusive"] = column.max_inclusive
-    return {"accepted_range": {"arguments": arguments}}
+        bounds["max_value"] = int(column.max_value)
+        bounds["max_inclusive"] = column.max_inclusive
+    return bounds
 
 
-def _column_tests(ent: Entity, column: Column) -> list[Any]:
+def _column_rules(ent: Entity) -> dict[str, Any]:
+    """The contract's rules of the staged columns as one `column_rules` test
+    (macros/column_rules.sql): the key unique and not null, required columns not null,
+    enums, ranges."""
+    key = [ent.column(name).staged_as for name in ent.key]
+    rules: dict[str, Any] = {
+        "not_null": [c.staged_as for c in ent.staged_columns if c.required or c.name in ent.key],
+        "unique": [key[0] if len(key) == 1 else _Flow(key)],
+        "accepted_values": {c.staged_as: _accepted_values(c) for c in ent.staged_columns if c.enum},
+        "accepted_range": {
+            c.staged_as: _accepted_range(c) for c in ent.staged_columns if c.has_range
+        },
+    }
+    arguments = {name: rule for name, rule in rules.items() if rule}
+    return {"column_rules": {"name": f"column_rules_{ent.staging_model}", "arguments": arguments}}
+
+
+def _reference_tests(ent: Entity, column: Column) -> list[Any]:
+    """Each reference of `column` resolved in its parent, or its row flagged."""
     tests: list[Any] = []
-    if ent.key == (column.name,):
-        tests.append("unique")
-    if column.required or column.name in ent.key:
-        tests.append("not_null")
-    if column.enum:
-        tests.append(_enum_test(column))
-    if column.has_range:
-        tests.append(_range_test(column))
     for reference in foreign_keys(ent):
         if reference.column == column.name:
             parent = entity(reference.parent)
@@ -167,7 +186,7 @@ def _staged_column(ent: Entity, column: Column) -> list[dict[str, Any]]:
         description = f"{description.rstrip('.')} (landing column `{column.name}`)."
     doc: dict[str, Any] = {"name": column.staged_as, "description": description}
     doc.update(_sensitive(column))
-    tests = _column_tests(ent, column)
+    tests = _reference_tests(ent, column)
     if tests:
         doc["data_tests"] = tests
     docs = [doc]
@@ -183,11 +202,7 @@ def _staging_model(ent: Entity) -> dict[str, Any]:
             f"{ent.description} {_grain(ent)} Typed and renamed; timestamps in UTC without zone."
         ),
     }
-    if len(ent.key) > 1:
-        combination = [ent.column(name).staged_as for name in ent.key]
-        model["data_tests"] = [
-            {"unique_combination_of_columns": {"arguments": {"combination": combination}}}
-        ]
+    model["data_tests"] = [_column_rules(ent)]
     columns = [doc for column in ent.staged_columns for doc in _staged_column(ent, column)]
     columns += [
         {"name": name, "description": STAGING_LINEAGE_DOCS[name]} for name in LINEAGE_COLUMNS

@@ -78,20 +78,38 @@ def _tests_of(model: dict, column: str) -> list:
     return found.get("data_tests", [])
 
 
+def _column_rules(model: dict) -> dict:
+    (test,) = [t["column_rules"] for t in model["data_tests"] if "column_rules" in t]
+    assert test["name"] == f"column_rules_{model['name']}"
+    return test["arguments"]
+
+
 def test_staging_tests_follow_the_registry_exactly():
+    """Read off foundation/contract/entities.py by hand: payments has seven required
+    columns (status staged as payment_status, updated_at from UPDATED_AT; is_deleted is
+    not staged), two enums and a range with an exclusive bound; products an int enum;
+    fx_rates a composite key."""
     models = _staging_models()
     payments = models["stg_payments"]
-    assert _tests_of(payments, "payment_id") == ["unique", "not_null"]
-    assert _tests_of(payments, "payment_status") == [
-        "not_null",
-        {"accepted_values": {"arguments": {"values": ["succeeded", "failed", "refunded"]}}},
-    ]
-    assert _tests_of(payments, "amount") == [
-        "not_null",
-        {"accepted_range": {"arguments": {"min_value": 0, "min_inclusive": False}}},
-    ]
+    assert _column_rules(payments) == {
+        "not_null": [
+            "payment_id",
+            "invoice_id",
+            "amount",
+            "currency",
+            "received_at",
+            "payment_status",
+            "updated_at",
+        ],
+        "unique": ["payment_id"],
+        "accepted_values": {
+            "method": ["card", "ach", "wire", "check", "other"],
+            "payment_status": ["succeeded", "failed", "refunded"],
+        },
+        "accepted_range": {"amount": {"min_value": 0, "min_inclusive": False}},
+    }
+    assert _tests_of(payments, "payment_id") == []
     assert _tests_of(payments, "invoice_id") == [
-        "not_null",
         {
             "relationships_or_flagged": {
                 "arguments": {
@@ -103,15 +121,11 @@ def test_staging_tests_follow_the_registry_exactly():
             }
         },
     ]
-    products = models["stg_products"]
-    assert _tests_of(products, "billing_interval_months") == [
-        {"accepted_values": {"arguments": {"values": [1, 3, 6, 12], "quote": False}}}
-    ]
-    fx_rates = models["stg_fx_rates"]
-    assert fx_rates["data_tests"] == [
-        {"unique_combination_of_columns": {"arguments": {"combination": ["currency", "rate_date"]}}}
-    ]
-    assert _tests_of(fx_rates, "currency") == ["not_null"]
+    products = _column_rules(models["stg_products"])
+    assert products["accepted_values"]["billing_interval_months"] == [1, 3, 6, 12]
+    fx_rates = _column_rules(models["stg_fx_rates"])
+    assert fx_rates["unique"] == [["currency", "rate_date"]]
+    assert fx_rates["not_null"] == ["currency", "rate_date", "usd_per_unit"]
 
 
 def test_every_reference_of_the_registry_is_a_staging_test():

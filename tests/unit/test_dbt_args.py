@@ -6,8 +6,10 @@ import json
 
 from foundation.settings import PostgresSettings, Settings
 from orchestration.dbt.args import (
+    broken_rules,
     build_args,
     dbt_vars,
+    failed_column_rules,
     failed_nodes,
     target_args,
     unreported_nodes,
@@ -57,6 +59,42 @@ def test_failed_nodes_names_each_failing_node_with_the_first_line_of_its_message
         "dbt build failed: model.revops.fct_invoices: Compilation Error in model fct_invoices;"
         " test.revops.unique_x.abc: Got 3 results"
     )
+
+
+def test_a_failed_column_rules_test_is_named_with_its_broken_rules():
+    run_results = {
+        "results": [
+            {
+                "unique_id": "test.revops.column_rules_stg_payments.1a",
+                "status": "fail",
+                "message": "Got 3 results, configured to fail if != 0",
+                "compiled_code": "select 'not_null(amount)' as broken_rule, 2 as failures",
+            },
+            {
+                "unique_id": "test.revops.column_rules_stg_quotes.2b",
+                "status": "pass",
+                "compiled_code": "select 1",
+            },
+            {"unique_id": "test.revops.unique_x.abc", "status": "fail", "message": "Got 1 result"},
+        ]
+    }
+    queries = failed_column_rules(run_results)
+    assert queries == {
+        "test.revops.column_rules_stg_payments.1a": (
+            "select 'not_null(amount)' as broken_rule, 2 as failures"
+        )
+    }
+    rows = [
+        {"broken_rule": "not_null(amount)", "failures": 2},
+        {"broken_rule": "accepted_values(payment_status)", "failures": 1},
+    ]
+    broken = {"test.revops.column_rules_stg_payments.1a": broken_rules(rows)}
+    assert failed_nodes(run_results, broken) == (
+        "dbt build failed: test.revops.column_rules_stg_payments.1a: Got 3 results, configured"
+        " to fail if != 0 (broken: accepted_values(payment_status) x1, not_null(amount) x2);"
+        " test.revops.unique_x.abc: Got 1 result"
+    )
+    assert broken_rules([]) == ""
 
 
 def test_failed_nodes_without_a_failing_node_points_at_the_log():

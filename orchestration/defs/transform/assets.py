@@ -12,8 +12,9 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from foundation.settings import Settings
 from ingestion.ship import ShipError, ship_raw
-from orchestration.dbt.args import AFTER_ML, build_args, failed_nodes, unreported_nodes
+from orchestration.dbt.args import AFTER_ML, build_args, failure_account, unreported_nodes
 from orchestration.dbt.cli import RevopsDbtCliResource
 from orchestration.dbt.project import DBT_EXECUTABLE, dbt_project, manifest_path
 from orchestration.dbt.watchdog import ends_with_this_process
@@ -99,7 +100,7 @@ def build_dbt_assets(
                     reported.add(str(getattr(unique_id, "value", unique_id)))
                 yield event
         if not invocation.is_successful():
-            raise _failure(invocation)
+            raise _failure(invocation, settings)
         lost = unreported_nodes(invocation.get_artifact("run_results.json"), reported)
         if lost:
             raise dg.Failure(
@@ -110,11 +111,13 @@ def build_dbt_assets(
     return _dbt_models
 
 
-def _failure(invocation: DbtCliInvocation) -> dg.Failure:
-    """The failed nodes of a failed dbt build; or, when dbt stopped before writing
-    run_results.json (it could not connect, say), its last error line."""
+def _failure(invocation: DbtCliInvocation, settings: Settings) -> dg.Failure:
+    """The failed nodes of a failed dbt build (with the broken rules of a failed
+    column_rules test); or, when dbt stopped before writing run_results.json (it could
+    not connect, say), its last error line."""
     if (invocation.target_path / "run_results.json").exists():
-        return dg.Failure(description=failed_nodes(invocation.get_artifact("run_results.json")))
+        results = invocation.get_artifact("run_results.json")
+        return dg.Failure(description=failure_account(results, settings))
     lines = [line.strip() for line in str(invocation.get_error()).splitlines() if line.strip()]
     return dg.Failure(description=f"dbt build failed before running any node: {lines[-1]}")
 
