@@ -111,6 +111,9 @@ def failed_nodes(run_results: Mapping[str, Any], broken: Mapping[str, str] | Non
     return "dbt build failed: " + "; ".join(parts)
 
 
+UNREAD = "its broken rules could not be read: {}"
+
+
 def failure_account(run_results: Mapping[str, Any], settings: Settings) -> str:
     """`failed_nodes` of a failed build, with the broken rules of each failed column_rules
     test read from `settings`' engine (dbt has exited; its tables are as it left them)."""
@@ -121,8 +124,10 @@ def failure_account(run_results: Mapping[str, Any], settings: Settings) -> str:
     try:
         with open_engine(settings) as engine:
             for unique_id, sql in queries.items():
-                broken[unique_id] = broken_rules(engine.fetch_arrow(sql).to_pylist())
+                try:
+                    broken[unique_id] = broken_rules(engine.fetch_arrow(sql).to_pylist())
+                except EngineError as error:
+                    broken[unique_id] = UNREAD.format(error)
     except EngineError as error:
-        unread = f"its broken rules could not be read: {error}"
-        broken.update({unique_id: unread for unique_id in queries if unique_id not in broken})
+        broken.update({uid: UNREAD.format(error) for uid in queries if uid not in broken})
     return failed_nodes(run_results, broken)

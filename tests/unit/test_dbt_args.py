@@ -11,6 +11,7 @@ from orchestration.dbt.args import (
     dbt_vars,
     failed_column_rules,
     failed_nodes,
+    failure_account,
     target_args,
     unreported_nodes,
 )
@@ -95,6 +96,37 @@ def test_a_failed_column_rules_test_is_named_with_its_broken_rules():
         " test.revops.unique_x.abc: Got 1 result"
     )
     assert broken_rules([]) == ""
+
+
+def test_the_account_reads_the_broken_rules_from_the_engine_and_says_when_it_cannot(tmp_path):
+    settings = Settings(landing=tmp_path, warehouse=tmp_path / "w.duckdb")
+    run_results = {
+        "results": [
+            {
+                "unique_id": "test.revops.column_rules_stg_b.2",
+                "status": "fail",
+                "message": "Got 1 result",
+                "compiled_code": "select * from staging.stg_b_gone",
+            },
+            {
+                "unique_id": "test.revops.column_rules_stg_a.1",
+                "status": "fail",
+                "message": "Got 5 results",
+                "compiled_code": "select * from (values ('unique(id)', 2), ('not_null(x)', 3))"
+                " as t(broken_rule, failures)",
+            },
+        ]
+    }
+    account = failure_account(run_results, settings)
+    # The first query fails (its table is gone); the second is still read.
+    assert account.startswith(
+        "dbt build failed: test.revops.column_rules_stg_b.2: Got 1 result (its broken rules"
+        " could not be read: "
+    ), account
+    assert "stg_b_gone" in account
+    assert account.endswith(
+        "; test.revops.column_rules_stg_a.1: Got 5 results (broken: not_null(x) x3, unique(id) x2)"
+    ), account
 
 
 def test_failed_nodes_without_a_failing_node_points_at_the_log():
