@@ -16,9 +16,9 @@
 
     One row per broken rule: `broken_rule` names it (`not_null(account_id)`,
     `unique(account_id, month)`, ...) and `failures` counts its rows (for a
-    unique rule, its duplicated values). dbt reports the sum of `failures`; the
-    rows are kept in a view of the dbt_test__audit schema (store_failures_as),
-    and orchestration/dbt/args.py failed_nodes points there.
+    unique rule, its duplicated values). dbt reports the sum of `failures`; when
+    the test fails, the pipeline runs its compiled SQL again to name the broken
+    rules in the run's failure (orchestration/dbt/args.py failure_account).
 #}
 {% test column_rules(
     model, not_null=[], unique=[], accepted_values={}, accepted_range={}
