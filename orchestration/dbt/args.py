@@ -97,13 +97,14 @@ def failed_nodes(run_results: Mapping[str, Any], broken: Mapping[str, str] | Non
     """One line naming each dbt node that errored or failed, with dbt's first message
     line, and for a column_rules test its broken rules when known (`broken`, by
     unique_id: `broken_rules` of the rows of `failed_column_rules`' SQL)."""
+    broken = broken or {}
     parts = []
     for node in run_results.get("results", []):
         if node.get("status") not in ("error", "fail", "runtime error"):
             continue
         message = (node.get("message") or node["status"]).strip().splitlines()
         part = f"{node['unique_id']}: {message[0] if message else node['status']}"
-        if (broken or {}).get(node["unique_id"]):
+        if broken.get(node["unique_id"]):
             part += f" ({broken[node['unique_id']]})"
         parts.append(part)
     if not parts:
