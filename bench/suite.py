@@ -291,16 +291,17 @@ NOTES = [
     " log file), 9% compiling, the rest rendering materialization macros; about 0.1 s per"
     " node (56 models, 174 data tests) plus about 5 s of start-up. Faster SQL makes the"
     " ratio worse; it falls with scale.",
-    "What limits incremental vs full: only the four facts and `flagged_history` are"
-    " incremental; the staging views (views per STYLE.md) re-deduplicate all of raw each"
-    " time they are read; every intermediate and metric table is rebuilt (the metrics"
+    "What limits incremental vs full: the staging tables, the facts and `flagged_history`"
+    " are incremental (staging ranks again only the versions of keys that changed); every"
+    " intermediate and metric table is rebuilt (the metrics"
     " depend on every month of history: a late payment or version changes past months);"
     " the data tests scan whole tables; dbt's start-up alone is about 0.1 of a full build"
     " at 100,000 accounts. Making the intermediate and metric models incremental, with a"
     " proof that the result equals a full refresh under late versions, deletes, FX back-fills"
     " and flags resolving later, is the open work.",
     "GX vs dbt build (met): GX checks only what dbt cannot see (105 expectations, 25 ms of"
-    " GX's own Python each); each staging view it reads is copied once into memory with only"
+    " GX's own Python each); each view it reads (the intermediate FX rate ranges) is"
+    " copied once into memory with only"
     " the columns its suites name, and the datasource checks its table assets in the catalog"
     " instead of reading a row of each.",
     "Ingest vs read_csv at 1,000,000 accounts is near the 1.5 line. py-spy of the"

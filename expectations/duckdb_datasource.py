@@ -34,8 +34,8 @@ columns from DuckDB's `information_schema.columns` and the primary key from
 table), and delegates everything else.
 
 One addition for speed: `DuckDBExecutionEngine.materialize_views` computes a view
-once per validation instead of once per GX query (dbt builds staging as views;
-see the method).
+once per validation instead of once per GX query (the suites of the marts read
+intermediate models that dbt builds as views; see the method).
 
 `tests/quality/test_duckdb_datasource.py` fails if a GX upgrade changes these
 hooks (or fixes the upstream bugs, in which case this module can go).
@@ -201,7 +201,7 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
         views). Each view is copied into a table of the same `schema.name` in an
         in-memory catalog of this engine (`SNAPSHOT_CATALOG_<id>`), and the connection's
         `search_path` puts that catalog's schemas before the warehouse's, so
-        `staging.stg_invoices` -- in GX's queries and in the suites' SQL alike --
+        `intermediate.int_fx_rates_ranged` -- in GX's queries and in the suites' SQL alike --
         reads the copy; any other name still resolves in the warehouse. The
         warehouse is open read-only, so the copy is what the view returns for
         the whole validation. Returns the `schema.view` names copied.

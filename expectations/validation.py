@@ -126,9 +126,9 @@ def copy_views(
     suites_by_name: dict[str, dict[str, Any]],
     relations: dict[str, str],
 ) -> None:
-    """Compute once each view that the chosen suites validate or read (dbt builds
-    staging as views; every GX query would recompute the view's dedup window),
-    keeping only the columns the suites that read it name."""
+    """Compute once each view that the chosen suites validate or read (the marts'
+    suites read intermediate models that dbt builds as views; every GX query would
+    recompute the view), keeping only the columns the suites that read it name."""
     readers: dict[str, list[str]] = {}  # view or table -> the chosen suites that read it
     for info in chosen:
         for name in [info.relation, *suites_by_name[info.name]["meta"].get("reads", [])]:

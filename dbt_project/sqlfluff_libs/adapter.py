@@ -6,6 +6,8 @@ DEFAULTS = {
     "binary_collated": lambda expression: expression,
     "incremental_fact_filter": lambda alias, key_column: "",
     "delete_invalid_fact_rows": lambda model_name, key_column: "",
+    "versions_to_rank": lambda relation: f"select * from {relation} as raw_versions",
+    "delete_deleted_keys": lambda relation: "",
     "replace_rows_strategy": lambda: "delete+insert",
     "previous_rows": lambda: "this",
     "copy_previous_rows": lambda: "",

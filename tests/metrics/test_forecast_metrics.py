@@ -105,9 +105,12 @@ def test_without_forecast_submissions_the_commit_columns_are_null(
         con.execute("delete from raw.forecast_submissions")
     finally:
         con.close()
+    # Raw rows deleted by hand (raw is append-only otherwise) need a full refresh: an
+    # incremental build reads only rows loaded since the last one.
     result = run_dbt(
         [
             "build",
+            "--full-refresh",
             "--select",
             "stg_forecast_submissions+",
             "--vars",

@@ -146,32 +146,41 @@ def test_missing_table_is_an_error_but_optional_reference_table_is_skipped(
 
 
 def test_a_view_that_cannot_be_computed_fails_only_its_own_suite(settings: Settings) -> None:
-    # stg_products is a view over raw.products: without it, no query on the view works
-    run_sql(settings.warehouse, "drop table raw.products")
+    # intermediate.int_fx_rates_ranged is a view over the table staging.stg_fx_rates:
+    # without it, no query on the view works
+    run_sql(settings.warehouse, "drop table staging.stg_fx_rates")
 
     results = _by_suite(
         validate(
-            settings, suites=["staging.stg_products", "staging.stg_accounts"], run_id="unreadable"
+            settings,
+            suites=["marts.product_margin_monthly", "staging.stg_accounts"],
+            run_id="unreadable",
         )
     )
 
-    products = results["staging.stg_products"]
-    assert products.blocking
-    # each of its 3 expectations (2 reconciliations, the row count) raised
-    assert len(products.errors) == len(products.expectations) == 3
-    assert all("products does not exist" in e.exception for e in products.errors)
+    margin = results["marts.product_margin_monthly"]
+    assert margin.blocking
+    # of its 2 expectations, the one whose SQL reads the view (the costed lines) raised;
+    # the row count of the table itself did not
+    assert len(margin.expectations) == 2
+    assert len(margin.errors) == 1
+    assert "stg_fx_rates does not exist" in margin.errors[0].exception
     assert results["staging.stg_accounts"].success
 
 
 def test_views_are_copied_once_with_the_columns_their_checks_name(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # fct_payments' checks read the view staging.stg_payments (and two tables)
+    # product_margin_monthly's checks read one view (intermediate.int_fx_rates_ranged)
+    # and three tables (the month spine, dim_product, fct_invoice_lines)
     with caplog.at_level(logging.DEBUG, logger="expectations.validation"):
-        (result,) = validate(settings, suites=["marts.fct_payments"], run_id="views")
+        (result,) = validate(settings, suites=["marts.product_margin_monthly"], run_id="views")
 
     assert result.success
-    assert "views computed once for this validation: ['staging.stg_payments']" in caplog.text
+    assert (
+        "views computed once for this validation: ['intermediate.int_fx_rates_ranged']"
+        in caplog.text
+    )
 
 
 def test_columns_named_by_suites_or_every_column() -> None:

@@ -41,10 +41,11 @@ def scalar(path: Path, sql: str, params: list[Any] | None = None) -> Any:
 
 
 def model_changed(relation: str, select: str) -> list[str]:
-    """SQL that stands for a changed dbt model: `schema.name` becomes `select`, which
-    reads the model as dbt built it under `<name>_as_built`."""
+    """SQL that stands for a changed dbt model: the table `schema.name` (staging models
+    are tables) becomes the view `select`, which reads the model as dbt built it under
+    `<name>_as_built`."""
     schema, name = relation.split(".")
     return [
-        f"alter view {schema}.{name} rename to {name}_as_built",
+        f"alter table {schema}.{name} rename to {name}_as_built",
         f"create view {schema}.{name} as {select}",
     ]

@@ -1,3 +1,13 @@
+{%- set key_columns = ['account_id'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=key_columns,
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+        post_hook="{{ delete_deleted_keys(source('raw', 'accounts')) }}",
+    )
+}}
 {#
     Customers and prospects. Grain: one row per account_id: the latest version
     (greatest updated_at, ties to the later file, then the later row), deleted rows
@@ -6,11 +16,11 @@
 with
 
 source as (
-    select * from {{ source('raw', 'accounts') }}
+    {{ versions_to_rank(source('raw', 'accounts')) }}
 ),
 
 latest_versions as (
-    {{ latest_version('source', ['account_id']) }}
+    {{ latest_version('source', key_columns) }}
 ),
 
 renamed as (

@@ -1,3 +1,13 @@
+{%- set key_columns = ['activity_id'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=key_columns,
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+        post_hook="{{ delete_deleted_keys(source('raw', 'activities')) }}",
+    )
+}}
 {#
     Sales activities logged by reps. Grain: one row per activity_id: the latest
     version (greatest updated_at, ties to the later file, then the later row),
@@ -6,11 +16,11 @@
 with
 
 source as (
-    select * from {{ source('raw', 'activities') }}
+    {{ versions_to_rank(source('raw', 'activities')) }}
 ),
 
 latest_versions as (
-    {{ latest_version('source', ['activity_id']) }}
+    {{ latest_version('source', key_columns) }}
 ),
 
 renamed as (

@@ -1,3 +1,13 @@
+{%- set key_columns = ['response_id'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=key_columns,
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+        post_hook="{{ delete_deleted_keys(source('raw', 'csat_responses')) }}",
+    )
+}}
 {#
     Customer-satisfaction survey responses. Grain: one row per response_id: the
     latest version (greatest updated_at, ties to the later file, then the later
@@ -7,11 +17,11 @@
 with
 
 source as (
-    select * from {{ source('raw', 'csat_responses') }}
+    {{ versions_to_rank(source('raw', 'csat_responses')) }}
 ),
 
 latest_versions as (
-    {{ latest_version('source', ['response_id']) }}
+    {{ latest_version('source', key_columns) }}
 ),
 
 renamed as (

@@ -1,3 +1,12 @@
+{%- set key_columns = ['owner_rep_id', 'forecast_month', 'submitted_at'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=key_columns,
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+    )
+}}
 {#
     Reps' forecasts of a month's bookings. Grain: one row per owner_rep_id,
     forecast_month and submitted_at: the later file, then the later row wins (no
@@ -6,15 +15,11 @@
 with
 
 source as (
-    select * from {{ source('raw', 'forecast_submissions') }}
+    {{ versions_to_rank(source('raw', 'forecast_submissions')) }}
 ),
 
 latest_versions as (
-    {{ latest_version(
-        'source',
-        ['owner_rep_id', 'forecast_month', 'submitted_at'],
-        has_updated_at=false
-    ) }}
+    {{ latest_version('source', key_columns, has_updated_at=false) }}
 ),
 
 renamed as (

@@ -1,3 +1,12 @@
+{%- set key_columns = ['currency', 'rate_date'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=key_columns,
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+    )
+}}
 {#
     Daily or monthly FX rates to USD. Grain: one row per currency, rate_date: the
     later file, then the later row wins (no updated_at in reference entities).
@@ -5,11 +14,11 @@
 with
 
 source as (
-    select * from {{ source('raw', 'fx_rates') }}
+    {{ versions_to_rank(source('raw', 'fx_rates')) }}
 ),
 
 latest_versions as (
-    {{ latest_version('source', ['currency', 'rate_date'], has_updated_at=false) }}
+    {{ latest_version('source', key_columns, has_updated_at=false) }}
 ),
 
 renamed as (

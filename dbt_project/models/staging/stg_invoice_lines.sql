@@ -1,3 +1,13 @@
+{%- set key_columns = ['invoice_line_id'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=key_columns,
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+        post_hook="{{ delete_deleted_keys(source('raw', 'invoice_lines')) }}",
+    )
+}}
 {#
     Invoice lines with service periods; negative amounts are credits. Grain: one row
     per invoice_line_id: the latest version (greatest updated_at, ties to the later
@@ -6,11 +16,11 @@
 with
 
 source as (
-    select * from {{ source('raw', 'invoice_lines') }}
+    {{ versions_to_rank(source('raw', 'invoice_lines')) }}
 ),
 
 latest_versions as (
-    {{ latest_version('source', ['invoice_line_id']) }}
+    {{ latest_version('source', key_columns) }}
 ),
 
 renamed as (

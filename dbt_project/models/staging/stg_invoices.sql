@@ -1,3 +1,13 @@
+{%- set key_columns = ['invoice_id'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=key_columns,
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+        post_hook="{{ delete_deleted_keys(source('raw', 'invoices')) }}",
+    )
+}}
 {#
     Invoices (billing). Grain: one row per invoice_id: the latest version (greatest
     updated_at, ties to the later file, then the later row), deleted rows removed.
@@ -5,11 +15,11 @@
 with
 
 source as (
-    select * from {{ source('raw', 'invoices') }}
+    {{ versions_to_rank(source('raw', 'invoices')) }}
 ),
 
 latest_versions as (
-    {{ latest_version('source', ['invoice_id']) }}
+    {{ latest_version('source', key_columns) }}
 ),
 
 renamed as (

@@ -1,3 +1,13 @@
+{%- set key_columns = ['lead_id'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=key_columns,
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+        post_hook="{{ delete_deleted_keys(source('raw', 'leads')) }}",
+    )
+}}
 {#
     Leads from marketing automation and the CRM. Grain: one row per lead_id: the
     latest version (greatest updated_at, ties to the later file, then the later
@@ -6,11 +16,11 @@
 with
 
 source as (
-    select * from {{ source('raw', 'leads') }}
+    {{ versions_to_rank(source('raw', 'leads')) }}
 ),
 
 latest_versions as (
-    {{ latest_version('source', ['lead_id']) }}
+    {{ latest_version('source', key_columns) }}
 ),
 
 renamed as (

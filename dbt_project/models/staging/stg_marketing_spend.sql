@@ -1,3 +1,12 @@
+{%- set key_columns = ['month', 'channel'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=key_columns,
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+    )
+}}
 {#
     Marketing spend per month and channel, in USD. Grain: one row per month,
     channel: the later file, then the later row wins (no updated_at in reference
@@ -6,11 +15,11 @@
 with
 
 source as (
-    select * from {{ source('raw', 'marketing_spend') }}
+    {{ versions_to_rank(source('raw', 'marketing_spend')) }}
 ),
 
 latest_versions as (
-    {{ latest_version('source', ['month', 'channel'], has_updated_at=false) }}
+    {{ latest_version('source', key_columns, has_updated_at=false) }}
 ),
 
 renamed as (

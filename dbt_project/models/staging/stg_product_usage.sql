@@ -1,3 +1,12 @@
+{%- set key_columns = ['account_id', 'product_id', 'month'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=key_columns,
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+    )
+}}
 {#
     Monthly product usage per account and product. Grain: one row per account_id,
     product_id and month: the later file, then the later row wins (no updated_at
@@ -6,15 +15,11 @@
 with
 
 source as (
-    select * from {{ source('raw', 'product_usage') }}
+    {{ versions_to_rank(source('raw', 'product_usage')) }}
 ),
 
 latest_versions as (
-    {{ latest_version(
-        'source',
-        ['account_id', 'product_id', 'month'],
-        has_updated_at=false
-    ) }}
+    {{ latest_version('source', key_columns, has_updated_at=false) }}
 ),
 
 renamed as (

@@ -1,3 +1,13 @@
+{%- set key_columns = ['product_id'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=key_columns,
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+        post_hook="{{ delete_deleted_keys(source('raw', 'products')) }}",
+    )
+}}
 {#
     What is sold: recurring subscriptions and one-time services. Grain: one row per
     product_id: the latest version (greatest updated_at, ties to the later file,
@@ -6,11 +16,11 @@
 with
 
 source as (
-    select * from {{ source('raw', 'products') }}
+    {{ versions_to_rank(source('raw', 'products')) }}
 ),
 
 latest_versions as (
-    {{ latest_version('source', ['product_id']) }}
+    {{ latest_version('source', key_columns) }}
 ),
 
 renamed as (

@@ -1,3 +1,13 @@
+{%- set key_columns = ['quote_line_id'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=key_columns,
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+        post_hook="{{ delete_deleted_keys(source('raw', 'quote_lines')) }}",
+    )
+}}
 {#
     Lines of quotes: product, quantity, price, discount. Grain: one row per
     quote_line_id: the latest version (greatest updated_at, ties to the later file,
@@ -6,11 +16,11 @@
 with
 
 source as (
-    select * from {{ source('raw', 'quote_lines') }}
+    {{ versions_to_rank(source('raw', 'quote_lines')) }}
 ),
 
 latest_versions as (
-    {{ latest_version('source', ['quote_line_id']) }}
+    {{ latest_version('source', key_columns) }}
 ),
 
 renamed as (

@@ -1,3 +1,13 @@
+{%- set key_columns = ['quote_id'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=key_columns,
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+        post_hook="{{ delete_deleted_keys(source('raw', 'quotes')) }}",
+    )
+}}
 {#
     Quotes (CPQ); an accepted quote is a contract. Grain: one row per quote_id: the
     latest version (greatest updated_at, ties to the later file, then the later
@@ -6,11 +16,11 @@
 with
 
 source as (
-    select * from {{ source('raw', 'quotes') }}
+    {{ versions_to_rank(source('raw', 'quotes')) }}
 ),
 
 latest_versions as (
-    {{ latest_version('source', ['quote_id']) }}
+    {{ latest_version('source', key_columns) }}
 ),
 
 renamed as (

@@ -1,3 +1,12 @@
+{%- set key_columns = ['owner_rep_id', 'month'] -%}
+{{
+    config(
+        materialized='incremental',
+        unique_key=key_columns,
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+    )
+}}
 {#
     Monthly sales targets per rep, in USD. Grain: one row per owner_rep_id, month:
     the later file, then the later row wins (no updated_at in reference entities).
@@ -5,11 +14,11 @@
 with
 
 source as (
-    select * from {{ source('raw', 'sales_targets') }}
+    {{ versions_to_rank(source('raw', 'sales_targets')) }}
 ),
 
 latest_versions as (
-    {{ latest_version('source', ['owner_rep_id', 'month'], has_updated_at=false) }}
+    {{ latest_version('source', key_columns, has_updated_at=false) }}
 ),
 
 renamed as (

@@ -12,8 +12,7 @@
     here only when flagged; a usage row's record_key is
     account_id|product_id|month (record_key macro). The rows come from the
     int_*_converted_to_usd tables and int_activities_dated (one row per
-    staged row), not from the staging views, so raw is not deduplicated once
-    more.
+    staged row).
 #}
 with
 

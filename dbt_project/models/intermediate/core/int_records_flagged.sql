@@ -15,8 +15,7 @@
     Lines are read from the int_*_converted_to_usd tables (one row per staged
     line, left joins), leads, activities, responses and usage from
     int_leads_classified, int_activities_dated, int_csat_responses_dated and
-    int_product_usage_keyed, not from the staging views, so the latest
-    versions of raw are not deduplicated once more.
+    int_product_usage_keyed (one row per staged row each).
 #}
 with
 

@@ -3,8 +3,7 @@
     a sales target, a lead, an activity or a forecast submission. The
     contract has no rep entity, so the id is all there is besides counts.
     Quotes, leads and activities come from their one-row-per-staged-row
-    intermediates (flagged rows included, so every fact's rep is here), not
-    from the staging views, so raw is not deduplicated once more.
+    intermediates (flagged rows included, so every fact's rep is here).
 #}
 with
 
