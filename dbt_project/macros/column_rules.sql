@@ -1,33 +1,42 @@
 {#
-    Generic test: the column rules of one model in one test, so in one dbt node
-    and mostly one scan (dbt's fixed cost is per node: a model with eight
-    single-column tests cost eight nodes).
+    Generic test: the rules of one model in one test, so in one dbt node and
+    few scans (dbt's fixed cost is per node: a model with eight single-column
+    tests cost eight nodes).
 
-    column_rules(not_null, unique, accepted_values, accepted_range):
+    column_rules(not_null, unique, accepted_values, accepted_range,
+    relationships, expressions):
     - not_null: columns that hold no null.
     - unique: entries that are a column (no two non-null values equal, as dbt's
-      `unique`) or a list of columns (no two rows share the combination, nulls
-      included, as unique_combination_of_columns).
+      `unique`), a list of columns (no two rows share the combination, nulls
+      included), or {columns: a column or a list, where: a predicate}: the same
+      among the rows where the predicate holds.
     - accepted_values: {column: [values]}: every non-null value is one of them
       (strings quoted, numbers not).
     - accepted_range: {column: {min_value, max_value, min_inclusive,
       max_inclusive}}: every non-null value lies in the range (either bound
       may be left out; both inclusive by default).
+    - relationships: {column: {to: a relation, field: its column}}: every
+      non-null value is a `field` of `to` (as dbt's `relationships`).
+    - expressions: SQL predicates every row satisfies (a row where one is null
+      passes, as where not (predicate)), each a string or {expression, where}:
+      only the rows where `where` holds.
 
     One row per broken rule: `broken_rule` names it (`not_null(account_id)`,
-    `unique(account_id, month)`, ...) and `failures` counts its rows (for a
-    unique rule, its duplicated values). dbt reports the sum of `failures`; when
-    the test fails, the pipeline runs its compiled SQL again to name the broken
-    rules in the run's failure (orchestration/dbt/args.py failure_account).
+    `unique(account_id, month)`, `relationships(account_id -> dim_account.account_id)`,
+    `expression(<predicate>)`, ...) and `failures` counts its rows (for a unique
+    rule, its duplicated values). dbt reports the sum of `failures`; when the
+    test fails, the pipeline runs its compiled SQL again to name the broken rules
+    in the run's failure (orchestration/dbt/args.py failure_account).
 #}
 {% test column_rules(
-    model, not_null=[], unique=[], accepted_values={}, accepted_range={}
+    model, not_null=[], unique=[], accepted_values={}, accepted_range={},
+    relationships={}, expressions=[]
 ) %}
     {{ config(fail_calc='coalesce(sum(failures), 0)') }}
     {%- set row_rules = column_rules_row_rules(
-        not_null, accepted_values, accepted_range
+        not_null, accepted_values, accepted_range, expressions
     ) -%}
-    {%- if not (row_rules or unique) -%}
+    {%- if not (row_rules or unique or relationships) -%}
         {{ exceptions.raise_compiler_error('column_rules on ' ~ model ~ ': no rule given') }}
     {%- endif %}
     with tallied as (
@@ -41,26 +50,48 @@
 
     {% for rule in row_rules -%}
     select
-        '{{ rule.name }}' as broken_rule,
+        '{{ rule.name | replace("'", "''") }}' as broken_rule,
         rule_{{ loop.index }} as failures
     from tallied
     where rule_{{ loop.index }} > 0
     union all
     {% endfor -%}
     {% for entry in unique -%}
-    {%- set columns = [entry] if entry is string else entry %}
+    {%- set columns = entry.columns if entry is mapping else entry -%}
+    {%- set columns = [columns] if columns is string else columns -%}
+    {%- set conditions = [entry.where] if entry is mapping and entry.where else [] -%}
+    {%- if entry is string or (entry is mapping and entry.columns is string) -%}
+        {%- do conditions.append(columns[0] ~ ' is not null') -%}
+    {%- endif %}
+    {%- set name = 'unique(' ~ columns | join(', ')
+        ~ (' where ' ~ entry.where if entry is mapping and entry.where else '') ~ ')' %}
     select
-        'unique({{ columns | join(", ") }})' as broken_rule,
+        '{{ name | replace("'", "''") }}' as broken_rule,
         count(*) as failures
     from (
         select {{ columns | join(', ') }}
         from {{ model }}
-        {%- if entry is string %}
-            where {{ entry }} is not null
+        {%- if conditions %}
+        where {{ conditions | join(' and ') }}
         {%- endif %}
         group by {{ columns | join(', ') }}
         having count(*) > 1
     ) as duplicated
+    having count(*) > 0
+    union all
+    {% endfor -%}
+    {% for column, reference in relationships.items() -%}
+    select
+        'relationships({{ column }} -> {{ reference.to.identifier }}.{{ reference.field }})'
+            as broken_rule,
+        count(*) as failures
+    from {{ model }} as child
+    where child.{{ column }} is not null
+        and not exists (
+            select 1
+            from {{ reference.to }} as parent
+            where parent.{{ reference.field }} = child.{{ column }}
+        )
     having count(*) > 0
     union all
     {% endfor -%}
@@ -76,7 +107,7 @@
     The row rules of column_rules: a list of {name, broken}, `broken` the SQL
     predicate of a row that breaks the rule.
 #}
-{% macro column_rules_row_rules(not_null, accepted_values, accepted_range) %}
+{% macro column_rules_row_rules(not_null, accepted_values, accepted_range, expressions) %}
     {%- set rules = [] -%}
     {%- for column in not_null -%}
         {%- do rules.append({
@@ -110,6 +141,18 @@
         {%- do rules.append({
             'name': 'accepted_range(' ~ column ~ ')',
             'broken': column ~ ' is not null and (' ~ outside | join(' or ') ~ ')',
+        }) -%}
+    {%- endfor -%}
+    {%- for entry in expressions -%}
+        {%- set expression = entry.expression if entry is mapping else entry -%}
+        {%- set broken = 'not (' ~ expression ~ ')' -%}
+        {%- if entry is mapping and entry.where -%}
+            {%- set broken = '(' ~ entry.where ~ ') and ' ~ broken -%}
+        {%- endif -%}
+        {%- do rules.append({
+            'name': 'expression(' ~ expression
+                ~ (' where ' ~ entry.where if entry is mapping and entry.where else '') ~ ')',
+            'broken': broken,
         }) -%}
     {%- endfor -%}
     {{ return(rules) }}

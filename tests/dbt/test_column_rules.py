@@ -1,4 +1,4 @@
-"""The column_rules test (dbt_project/macros/column_rules.sql) on a table made by hand:
+"""The column_rules test (dbt_project/macros/column_rules.sql) on tables made by hand:
 each kind of rule counts exactly the rows (or, for unique, the duplicated values) that
 break it, and names itself.
 
@@ -25,6 +25,16 @@ from tests.dbt_runs import run_dbt
 # - accepted_values(n): 1, 2 accepted (numbers, unquoted); 3 (row 2) -> 1.
 # - accepted_range(v): 0 <= v < 10 (min inclusive, max exclusive); -1 (row 3) and 10
 #   (row 4) break it, 0 (row 1) and 9.99 (row 2) do not, null (row 7) passes -> 2.
+# - unique(a where status = 'ok'): rows 2, 3 and 7 are 'ok'; a is 'a' in rows 2 and 7
+#   (row 3's null is not a value) -> 1 duplicated value.
+# - unique(b, c where n = 1): rows 1, 3, 5 and 7; (x, 1) and (null, null) each appear
+#   once among them (their twins, rows 2 and 4, have n 3 and 2) -> 0, not listed.
+# - relationships(b -> parent.code): parent codes are x and y; z (row 6) and w (row 7)
+#   are missing, nulls (rows 4, 5) pass -> 2. id_not_broken (1) is a parent number.
+# - expression(v < 9): 9.99 (row 2) and 10 (row 4); null (row 7) passes -> 2.
+# - expression(n < 3 where a is not null): of rows 1, 2, 4, 5 and 7, row 2 (n 3) -> 1;
+#   row 6 (n 2) and row 3 are left out by the where.
+# - expression(status <> 'bad'): row 4; null (row 6) passes -> 1 (its quotes escaped).
 ROWS = [
     (1, "a", "x", 1, "it's", 1, 0.0),
     (1, "a", "x", 1, "ok", 3, 9.99),
@@ -41,13 +51,34 @@ EXPECTED = {
     "accepted_values(status)": 2,
     "accepted_values(n)": 1,
     "accepted_range(v)": 2,
+    "unique(a where status = 'ok')": 1,
+    "relationships(b -> parent.code)": 2,
+    "expression(v < 9)": 2,
+    "expression(n < 3 where a is not null)": 1,
+    "expression(status <> 'bad')": 1,
 }
-RULES = """{{ test_column_rules(
+RULES = """{%- set parent = api.Relation.create(
+    database='warehouse', schema='scratch', identifier='parent'
+) -%}
+{{ test_column_rules(
     model=api.Relation.create(database='warehouse', schema='scratch', identifier='ruled'),
     not_null=['a', 'id_not_broken'],
-    unique=['id', ['b', 'c'], 'a_never_duplicated'],
+    unique=[
+        'id', ['b', 'c'], 'a_never_duplicated',
+        {'columns': 'a', 'where': "status = 'ok'"},
+        {'columns': ['b', 'c'], 'where': 'n = 1'},
+    ],
     accepted_values={'status': ["it's", 'ok'], 'n': [1, 2]},
     accepted_range={'v': {'min_value': 0, 'max_value': 10, 'max_inclusive': false}},
+    relationships={
+        'b': {'to': parent, 'field': 'code'},
+        'id_not_broken': {'to': parent, 'field': 'number'},
+    },
+    expressions=[
+        'v < 9',
+        {'expression': 'n < 3', 'where': 'a is not null'},
+        "status <> 'bad'",
+    ],
 ) }}"""
 
 
@@ -60,6 +91,8 @@ def test_each_rule_counts_exactly_what_breaks_it_and_names_itself(tmp_path):
             " status varchar, n integer, v double, id_not_broken integer,"
             " a_never_duplicated integer)"
         )
+        con.execute("create table scratch.parent (code varchar, number integer)")
+        con.execute("insert into scratch.parent values ('x', 1), ('y', 2)")
         con.executemany(
             "insert into scratch.ruled values (?, ?, ?, ?, ?, ?, ?, 1, ?)",
             [(*row, number) for number, row in enumerate(ROWS)],
