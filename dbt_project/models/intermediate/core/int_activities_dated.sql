@@ -1,11 +1,11 @@
-{{ config(materialized='table') }}
+{{ config(materialized='view') }}
 
 {#
     Staged activities with occurred_month, the first day of the UTC month of
     occurred_at, so that the monthly counts join months on equality. One row
-    per staged activity, flagged ones included: a table, so that
-    int_records_flagged, int_records_excluded and int_activities_validated do
-    not deduplicate raw again (activities are the largest sales entity).
+    per staged activity, flagged ones included. A view: staging is a table
+    (kept incrementally), so a copy of it would only cost a write of the
+    largest sales entity each build.
 #}
 with
 

@@ -1,12 +1,11 @@
-{{ config(materialized='table') }}
+{{ config(materialized='view') }}
 
 {#
     Staged CSAT responses with responded_month, the first day of the UTC
     month of responded_at, so that the monthly numbers join months on
     equality. One row per staged response (latest version, deleted versions
-    removed), flagged ones included: a table, so that int_records_flagged and
-    int_csat_responses_validated do not deduplicate raw again. No comment:
-    the free text (personal data) stays in staging.
+    removed), flagged ones included. A view over the staging table. No
+    comment: the free text (personal data) stays in staging.
 #}
 with
 

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='view') }}
 
 {#
     Staged leads classified per docs/metrics.md (Leads and activities): a lead
@@ -6,9 +6,8 @@
     converted when its status is `converted`; days_to_convert = whole days
     between the UTC dates of created_at and converted_at, for converted leads.
     created_month (the cohort) and converted_month are the first days of the
-    UTC months. One row per staged lead, flagged ones included: a table, so
-    that int_records_flagged, int_records_excluded and int_leads_validated do
-    not deduplicate raw again. No personal data: the e-mail stays in staging.
+    UTC months. One row per staged lead, flagged ones included. A view over
+    the staging table. No personal data: the e-mail stays in staging.
 #}
 with
 

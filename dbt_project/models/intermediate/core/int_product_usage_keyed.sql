@@ -1,13 +1,11 @@
-{{ config(materialized='table') }}
+{{ config(materialized='view') }}
 
 {#
     Staged product usage with usage_key, the row's record_key (account_id,
     product_id and month as text joined by '|', the name of the row in
     audit.flagged and int_records_excluded). One row per staged row (the
     latest file's version of each account, product and month), flagged ones
-    included: a table, so that int_records_flagged and
-    int_product_usage_validated do not deduplicate raw again, and the
-    composite key is written once.
+    included. A view over the staging table.
 #}
 with
 
