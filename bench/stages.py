@@ -24,6 +24,7 @@ from foundation.duck import connect, quote_ident, quote_literal
 from foundation.settings import PostgresSettings, Settings, SparkSettings
 
 REPO = Path(__file__).resolve().parents[1]
+SLOWEST = 8  # dbt nodes listed per build, slowest first (run_results' execution_time)
 
 
 def settings_of(a: dict) -> Settings:
@@ -221,10 +222,14 @@ def dbt_build(a: dict) -> dict:
     meter = Meter()
     out = _pipeline_dbt(a, settings_of(a), meter)
     churn = meter.phases.get("churn_step", {}).get("wall_s")
+    nodes = out.get("nodes", [])
     return {
         "returncode": out["returncode"],
         "tail": out["tail"],
         "churn_model_s": None if churn is None else round(churn, 2),
+        "nodes": len(nodes),
+        "nodes_s": round(sum(node["s"] for node in nodes), 2),
+        "slowest": sorted(nodes, key=lambda node: -node["s"])[:SLOWEST],
     }
 
 

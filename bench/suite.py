@@ -205,6 +205,22 @@ def _growth_rows(result: dict) -> Iterator[str]:
             )
 
 
+def _slowest_rows(result: dict) -> Iterator[str]:
+    """The dbt builds' node counts, the sum of the nodes' own times and the slowest nodes."""
+    for s in result["scales"]:
+        for name in ("dbt_build", "incremental"):
+            v = s["stages"][name]
+            if "slowest" not in v:
+                continue
+            slowest = ", ".join(
+                f"{node['node'].split('.')[-1]} {node['s']:.1f}" for node in v["slowest"]
+            )
+            yield (
+                f"| {s['accounts']:,} | {name} | {v['nodes']:,} | {_fmt(v['nodes_s'])} |"
+                f" {slowest} |"
+            )
+
+
 def markdown(result: dict) -> str:
     m = result["machine"]
     scales = ",".join(str(s["accounts"]) for s in result["scales"])
@@ -237,6 +253,12 @@ def markdown(result: dict) -> str:
             "|---|---|---:|---:|",
             _growth_rows(result),
         )
+    lines += _table(
+        "Slowest dbt nodes (full build and incremental run)",
+        "| accounts | stage | dbt nodes | nodes' own s | slowest (s) |",
+        "|---:|---|---:|---:|---|",
+        _slowest_rows(result),
+    )
     lines += ["", "## Notes", ""] + [f"- {n}" for n in NOTES] + [""]
     return "\n".join(lines)
 

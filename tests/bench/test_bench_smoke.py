@@ -30,6 +30,12 @@ def test_bench_runs_end_to_end_at_a_tiny_scale(tmp_path):
         assert isinstance(r["value"], int | float) and math.isfinite(r["value"]), name
         assert isinstance(r["met"], bool)
     assert scale["stages"]["dbt_baseline"]["models"] > 0
+    for stage in ("dbt_build", "incremental"):
+        build = scale["stages"][stage]
+        seconds = [node["s"] for node in build["slowest"]]
+        assert build["nodes"] > len(seconds) > 0 and seconds == sorted(seconds, reverse=True)
+        assert build["nodes_s"] >= sum(seconds)
     md = (tmp_path / "BENCH.md").read_text()
     assert "| 30 |" in md and "generator_rows_per_second" in md
+    assert "| 30 | incremental |" in md  # the slowest dbt nodes of the incremental run
     assert result["growth"] == []
