@@ -9,11 +9,12 @@
     `_source_loaded_at` already in the fact (>=, so a load sharing that
     timestamp is never skipped), plus rows whose key is not in the
     fact yet (rows a later load made valid, e.g. by resolving a flag). Rows that stop being
-    valid (deleted, newly flagged) are removed by delete_invalid_fact_rows.
+    valid (deleted, newly flagged) are removed by delete_keys_not_in.
 
-    delete_invalid_fact_rows(model_name, key_column): post-hook SQL deleting
-    fact rows whose key is no longer a row of `model_name`, the fact's
-    int_<entity>_validated model.
+    delete_keys_not_in(model_name, key_column): post-hook SQL deleting the
+    rows whose key is no longer a row of `model_name`: for a fact, its
+    int_<entity>_validated model; for an incremental int_*_converted_to_usd
+    table (macros/row_increment.sql), its staging model.
 
     In both, `key_column` may be a list of columns for a composite key (a
     reference entity's, e.g. product_usage's account_id, product_id, month):
@@ -66,14 +67,14 @@
     {%- endif %}
 {%- endmacro %}
 
-{% macro delete_invalid_fact_rows(model_name, key_column) -%}
-    {{ return(adapter.dispatch('delete_invalid_fact_rows')(model_name, key_column)) }}
+{% macro delete_keys_not_in(model_name, key_column) -%}
+    {{ return(adapter.dispatch('delete_keys_not_in')(model_name, key_column)) }}
 {%- endmacro %}
 
-{% macro spark__delete_invalid_fact_rows(model_name, key_column) -%}
+{% macro spark__delete_keys_not_in(model_name, key_column) -%}
 {%- endmacro %}
 
-{% macro default__delete_invalid_fact_rows(model_name, key_column) -%}
+{% macro default__delete_keys_not_in(model_name, key_column) -%}
     {%- if key_column is string -%}
         {%- set key_not_valid -%}
             {{ key_column }} not in (

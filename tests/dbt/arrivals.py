@@ -1,5 +1,6 @@
 """A generated company landing in a seeded random order, with what production brings on top:
-late versions of old invoices and quotes, deletes, FX rates back-filled for a past month,
+late versions of old invoices and quotes, deletes (of parents too: a quote, a product), FX
+rates back-filled for a past month,
 flagged rows resolved by a later file, and a month with no new data.
 
 `plan_arrivals` turns a generated landing folder into a list of `Arrival`s, each the files
@@ -65,7 +66,7 @@ def _entity_rows(files: dict[str, Rows], entity: str) -> Rows:
 def _late_versions(files: dict[str, Rows], rng: random.Random) -> dict[str, Rows]:
     """Later versions of old rows: invoices due later, one-unit invoice lines (and their
     invoice's total) re-priced by 12.34, quotes handed to another rep; deletes of
-    invoices and activities."""
+    invoices, activities, a quote that has invoices and a product that has lines."""
     invoices = _latest(_entity_rows(files, "invoices"), "invoice_id")
     lines = _latest(_entity_rows(files, "invoice_lines"), "invoice_line_id")
     quotes = _latest(_entity_rows(files, "quotes"), "quote_id")
@@ -125,6 +126,17 @@ def _late_versions(files: dict[str, Rows], rng: random.Random) -> dict[str, Rows
         {**row, "is_deleted": "true", "updated_at": _later(row["updated_at"], 5)}
         for row in (activities[k] for k in rng.sample(sorted(activities), 3))
     ]
+    # A quote with invoices and a product with lines deleted: their lines (and the
+    # quote's invoices) lose a parent they were converted with.
+    invoiced = sorted({row["quote_id"] for row in invoices.values() if row["quote_id"]})
+    products = _latest(_entity_rows(files, "products"), "product_id")
+    sold = sorted({line["product_id"] for line in lines.values()} & set(products))
+    for entity, rows, key in (("quotes", quotes, rng.choice(invoiced)),
+                              ("products", products, rng.choice(sold))):  # fmt: skip
+        row = rows[key]
+        out[f"{entity}/deletes.csv"] = [
+            {**row, "is_deleted": "true", "updated_at": _later(row["updated_at"], 15)}
+        ]
     return out
 
 

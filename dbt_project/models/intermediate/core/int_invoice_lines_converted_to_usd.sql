@@ -1,4 +1,12 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='invoice_line_id',
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+        post_hook="{{ delete_keys_not_in('stg_invoice_lines', 'invoice_line_id') }}",
+    )
+}}
 
 {#
     Staged invoice lines with their invoice's columns (account, quote, status,
@@ -10,8 +18,23 @@
 #}
 with
 
-invoice_lines as (
+staged_invoice_lines as (
     select * from {{ ref('stg_invoice_lines') }}
+),
+
+invoice_lines as (
+    select *
+    from staged_invoice_lines
+    {{ rows_changed_since([
+        loaded_since_watermark('staged_invoice_lines._loaded_at'),
+        converted_since(
+            'int_invoices_converted_to_usd',
+            'invoice_id',
+            'staged_invoice_lines.invoice_id',
+        ),
+        keys_loaded_since('invoices', 'invoice_id', 'staged_invoice_lines.invoice_id'),
+        keys_loaded_since('products', 'product_id', 'staged_invoice_lines.product_id'),
+    ]) }}
 ),
 
 invoices as (
@@ -24,8 +47,7 @@ invoices as (
         fx_rate_usd,
         is_billable,
         issued_date,
-        _loaded_at,
-        fx_loaded_at
+        _source_loaded_at
     from {{ ref('int_invoices_converted_to_usd') }}
 ),
 
@@ -71,8 +93,7 @@ invoice_lines_joined as (
         invoice_lines._loaded_at,
         {{ greatest_of([
             'invoice_lines._loaded_at',
-            'invoices._loaded_at',
-            'invoices.fx_loaded_at',
+            'invoices._source_loaded_at',
             'products._loaded_at',
         ]) }} as _source_loaded_at
     from invoice_lines

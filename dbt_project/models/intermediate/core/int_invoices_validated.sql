@@ -28,7 +28,7 @@ invoices_validated as (
         issued_date,
         due_date,
         updated_at,
-        {{ greatest_of(['_loaded_at', 'fx_loaded_at']) }} as _source_loaded_at
+        _source_loaded_at
     from invoices
     where {{ is_not_excluded('invoices', 'invoices.invoice_id') }}
 )

@@ -28,9 +28,7 @@ payments_validated as (
         received_date,
         received_at,
         updated_at,
-        {{ greatest_of([
-            '_loaded_at', 'invoice_loaded_at', 'fx_loaded_at'
-        ]) }} as _source_loaded_at
+        _source_loaded_at
     from payments
     where {{ is_not_excluded('payments', 'payments.payment_id') }}
 )

@@ -1,4 +1,12 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='quote_line_id',
+        incremental_strategy=replace_rows_strategy(),
+        on_schema_change='fail',
+        post_hook="{{ delete_keys_not_in('stg_quote_lines', 'quote_line_id') }}",
+    )
+}}
 
 {#
     Staged quote lines with their product's pricing model and the values of
@@ -11,8 +19,21 @@
 #}
 with
 
-quote_lines as (
+staged_quote_lines as (
     select * from {{ ref('stg_quote_lines') }}
+),
+
+quote_lines as (
+    select *
+    from staged_quote_lines
+    {{ rows_changed_since([
+        loaded_since_watermark('staged_quote_lines._loaded_at'),
+        converted_since(
+            'int_quotes_converted_to_usd', 'quote_id', 'staged_quote_lines.quote_id'
+        ),
+        keys_loaded_since('quotes', 'quote_id', 'staged_quote_lines.quote_id'),
+        keys_loaded_since('products', 'product_id', 'staged_quote_lines.product_id'),
+    ]) }}
 ),
 
 quotes as (
@@ -20,8 +41,7 @@ quotes as (
         quote_id,
         term_months,
         fx_rate_usd,
-        _loaded_at,
-        fx_loaded_at
+        _source_loaded_at
     from {{ ref('int_quotes_converted_to_usd') }}
 ),
 
@@ -57,8 +77,7 @@ quote_lines_joined as (
         quote_lines._loaded_at,
         {{ greatest_of([
             'quote_lines._loaded_at',
-            'quotes._loaded_at',
-            'quotes.fx_loaded_at',
+            'quotes._source_loaded_at',
             'products._loaded_at',
         ]) }} as _source_loaded_at
     from quote_lines

@@ -4,7 +4,7 @@
         unique_key='invoice_line_id',
         incremental_strategy=replace_rows_strategy(),
         on_schema_change='fail',
-        post_hook="{{ delete_invalid_fact_rows(
+        post_hook="{{ delete_keys_not_in(
             'int_invoice_lines_validated', 'invoice_line_id'
         ) }}",
     )

@@ -4,7 +4,7 @@
         unique_key=['account_id', 'product_id', 'month'],
         incremental_strategy=replace_rows_strategy(),
         on_schema_change='fail',
-        post_hook="{{ delete_invalid_fact_rows(
+        post_hook="{{ delete_keys_not_in(
             'int_product_usage_validated', ['account_id', 'product_id', 'month']
         ) }}",
     )
