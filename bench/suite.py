@@ -11,6 +11,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,22 +37,34 @@ LATE_SHARE = 0.01  # rows held back for the incremental stage
 class Goal:
     """A stage's number (`value`: its wall time unless named) over a baseline's wall time
     (`baseline` set), or the number itself (rows/s, seconds, megabytes), against `goal`
-    with `op`."""
+    with `op`; `from_scale` sets another goal from a number of accounts on."""
 
     stage: str
     goal: float
     op: str  # "<=" or ">="
     baseline: str | None = None  # a stage, or "full_build"
     value: str = "wall_s"
+    from_scale: tuple[tuple[int, float], ...] = ()  # (accounts, goal), ascending
+
+    def at(self, accounts: int) -> float:
+        """The goal at `accounts`: the last `from_scale` entry at or below it, else `goal`."""
+        return next((g for n, g in reversed(self.from_scale) if accounts >= n), self.goal)
 
 
 GOALS = {
     "ingest_vs_duckdb_read_csv": Goal("ingest", 1.5, "<=", baseline="ingest_baseline"),
-    "dbt_build_vs_compiled_sql": Goal("dbt_build", 1.3, "<=", baseline="dbt_baseline"),
+    # Issue 19: at most 2.5 at 10,000 accounts, where dbt's fixed cost weighs most; the
+    # goal of 1.3 (met at 1,000,000) holds from 100,000 on.
+    "dbt_build_vs_compiled_sql": Goal(
+        "dbt_build", 2.5, "<=", baseline="dbt_baseline", from_scale=((100_000, 1.3),)
+    ),
     "pipeline_dbt_vs_dbt_cli": Goal(
         "pipeline_dbt", 1.15, "<=", baseline="dbt_build", value="dbt_steps_s"
     ),
-    "incremental_vs_full": Goal("incremental", 0.1, "<=", baseline="full_build"),
+    # Issue 19: at most 0.3 at 100,000 accounts (and below), 0.1 from 1,000,000.
+    "incremental_vs_full": Goal(
+        "incremental", 0.3, "<=", baseline="full_build", from_scale=((1_000_000, 0.1),)
+    ),
     "gx_vs_dbt_build": Goal("gx", 0.25, "<=", baseline="dbt_build"),
     "generator_rows_per_second": Goal("generate", 500_000, ">=", value="rows_per_second"),
     "report_seconds": Goal("report", 10, "<=", value="wall_s"),
@@ -63,9 +76,20 @@ GOALS = {
 LIMITS: dict[str, str | int] = {"threads": os.cpu_count() or 2, "memory_limit": "6GB"}
 
 
+def python_loop_seconds(n: int = 10**7) -> float:
+    """The machine's speed as one number: seconds for `n` additions in a Python loop (the
+    absolute goals, rows/s and seconds, move with it; the ratios much less)."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i
+    return round(time.perf_counter() - started, 2)
+
+
 def machine() -> dict:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     return {
+        "python_loop_s": python_loop_seconds(),
         "cores": os.cpu_count(),
         "memory_gib": round(mem / 2**30, 1),
         "platform": platform.platform(),
@@ -132,23 +156,29 @@ def run_scale(accounts: int, work: Path, months: int = MONTHS) -> dict:
         "cpu_s": st["ingest"]["cpu_s"] + st["dbt_build"]["cpu_s"],
         "peak_rss_mib": max(st["ingest"]["peak_rss_mib"], st["dbt_build"]["peak_rss_mib"]),
     }
-    ratios = {}
-    for name, g in GOALS.items():
-        if g.baseline is None:
-            value = st[g.stage][g.value]
-        else:
-            d = full if g.baseline == "full_build" else st[g.baseline]
-            value = st[g.stage][g.value] / d["wall_s"] if d["wall_s"] > 0 else float("inf")
-        met = value <= g.goal if g.op == "<=" else value >= g.goal
-        ratios[name] = {"value": value, "goal": g.goal, "op": g.op, "met": met}
     return {
         "accounts": accounts,
         "months": months,
         "rows": st["generate"]["rows"],
         "stages": st,
         "full_build": full,
-        "ratios": ratios,
+        "ratios": ratios(accounts, st, full),
     }
+
+
+def ratios(accounts: int, st: dict[str, dict], full: dict) -> dict[str, dict]:
+    """Each goal's value at `accounts` from the stages' numbers, and whether it is met."""
+    out = {}
+    for name, g in GOALS.items():
+        if g.baseline is None:
+            value = st[g.stage][g.value]
+        else:
+            d = full if g.baseline == "full_build" else st[g.baseline]
+            value = st[g.stage][g.value] / d["wall_s"] if d["wall_s"] > 0 else float("inf")
+        goal = g.at(accounts)
+        met = value <= goal if g.op == "<=" else value >= goal
+        out[name] = {"value": value, "goal": goal, "op": g.op, "met": met}
+    return out
 
 
 def growth(scales: list[dict]) -> list[dict]:
@@ -213,7 +243,7 @@ def _slowest_rows(result: dict) -> Iterator[str]:
             if "slowest" not in v:
                 continue
             slowest = ", ".join(
-                f"{node['node'].split('.')[-1]} {node['s']:.1f}" for node in v["slowest"]
+                f"{node['node'].split('.')[2]} {node['s']:.1f}" for node in v["slowest"]
             )
             yield (
                 f"| {s['accounts']:,} | {name} | {v['nodes']:,} | {_fmt(v['nodes_s'])} |"
@@ -230,7 +260,13 @@ def markdown(result: dict) -> str:
         f"Run {result['date']} with `make bench SCALE={scales}`"
         f" on {m['cores']} cores, {m['memory_gib']} GiB memory ({m['platform']}, Python"
         f" {m['python']}); DuckDB threads {m['revops_threads']}, memory limit"
-        f" {m['revops_memory_limit']} (REVOPS_THREADS / REVOPS_MEMORY_LIMIT).",
+        f" {m['revops_memory_limit']} (REVOPS_THREADS / REVOPS_MEMORY_LIMIT)"
+        + (
+            f"; a Python loop of 10^7 additions took {m['python_loop_s']} s"
+            if "python_loop_s" in m
+            else ""
+        )
+        + ".",
         "Raw numbers: `bench/results/<date>.json`. Each stage runs in its own process;"
         " CPU includes child processes (dbt); peak RSS is the largest process.",
     ]
@@ -308,19 +344,27 @@ NOTES = [
     " d24427a): under 6.4 GiB in every stage (dbt build the largest), with DuckDB's memory"
     " limit at 6GB and 2 threads (--memory-limit / --threads).",
     "What limits dbt build vs compiled SQL (met at 1,000,000, missed below): dbt's fixed"
-    " and per-node cost. py-spy of a 10,000-account build: about 27% of samples in DuckDB"
-    " executing SQL, 12% importing dbt, 15% dbt's event logging (11% writing the debug"
-    " log file), 9% compiling, the rest rendering materialization macros; about 0.1 s per"
-    " node (56 models, 174 data tests) plus about 5 s of start-up. Faster SQL makes the"
-    " ratio worse; it falls with scale.",
-    "What limits incremental vs full: the staging tables, the facts and `flagged_history`"
-    " are incremental (staging ranks again only the versions of keys that changed); every"
-    " intermediate and metric table is rebuilt (the metrics"
-    " depend on every month of history: a late payment or version changes past months);"
-    " the data tests scan whole tables; dbt's start-up alone is about 0.1 of a full build"
-    " at 100,000 accounts. Making the intermediate and metric models incremental, with a"
-    " proof that the result equals a full refresh under late versions, deletes, FX back-fills"
-    " and flags resolving later, is the open work.",
+    " and per-node cost. A build has 198 nodes (90 models, 105 data tests: the single"
+    " relationships, predicate and unique tests of a model are rules of its one"
+    " column_rules test; 240 nodes before), their own times adding up to several times"
+    " the compiled SQL's at 10,000 accounts (`nodes_s` in the JSON), plus dbt's start-up."
+    " py-spy of an earlier 10,000-account build: about 27% of samples in DuckDB executing"
+    " SQL, 12% importing dbt, 15% dbt's event logging (11% writing the debug log file, now"
+    " at info), 9% compiling, the rest rendering materialization macros. Faster SQL makes"
+    " the ratio worse; it falls with scale.",
+    "What limits incremental vs full: the staging tables, the currency conversions"
+    " (`int_*_converted_to_usd`, per key: macros/row_increment.sql), the facts and"
+    " `flagged_history` are incremental; every other intermediate and metric table is"
+    " rebuilt whole (the metrics depend on every month of history: a late payment or"
+    " version changes past months), and the data tests scan whole tables. At 100,000"
+    " accounts the incremental run's nodes (table below) spend about 33 s in 44"
+    " intermediate models (the account and invoice by month tables first), 19 s in 27"
+    " marts, 22 s in 105 data tests and 6 s in 17 staging models. An incremental"
+    " conversion selects its changed rows in under 0.1 s (about 20,000 of 383,000 invoice"
+    " lines), yet the node takes about 2 s, more than building the table whole: at this"
+    " scale dbt's incremental materialization (temporary table, schema comparison,"
+    " delete+insert, post-hook) costs more than the rows. Reaching 0.3 needs fewer,"
+    " larger nodes as well as month frontiers for the account and invoice by month tables.",
     "GX vs dbt build (met): GX checks only what dbt cannot see (105 expectations, 25 ms of"
     " GX's own Python each); each view it reads (the intermediate FX rate ranges) is"
     " copied once into memory with only"
@@ -334,10 +378,8 @@ NOTES = [
     " from the file into raw and quarantine would remove most of the difference.",
     "Generator rows/s at 10,000 accounts: fixed set-up (Faker's import and name pools,"
     " about 0.5 s) over a fraction of a second of work; the goal is met from 100,000 on.",
-    "dbt models at 100,000 accounts, slowest first (run_results, EXPLAIN ANALYZE):"
-    " int_invoice_balances_monthly (writing an invoice-month row per open month, most of"
-    " them zero balances), then the int_*_converted_to_usd tables (the staging dedup window"
-    " over all versions, then the table write).",
+    "Slowest dbt nodes: each build's node count, the sum of its nodes' own times"
+    " (run_results' execution_time; dbt runs two at a time) and its eight slowest nodes.",
     "Numbers are from a 2-core machine; expect noise of 10-20% between runs.",
 ]
 
