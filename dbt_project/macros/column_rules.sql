@@ -58,13 +58,14 @@
     {% endfor -%}
     {% for entry in unique -%}
     {%- set columns = entry.columns if entry is mapping else entry -%}
-    {%- set columns = [columns] if columns is string else columns -%}
-    {%- set conditions = [entry.where] if entry is mapping and entry.where else [] -%}
-    {%- if entry is string or (entry is mapping and entry.columns is string) -%}
-        {%- do conditions.append(columns[0] ~ ' is not null') -%}
+    {%- set where = entry.where if entry is mapping else none -%}
+    {%- set conditions = [where] if where else [] -%}
+    {%- if columns is string -%}
+        {%- do conditions.append(columns ~ ' is not null') -%}
+        {%- set columns = [columns] -%}
     {%- endif %}
     {%- set name = 'unique(' ~ columns | join(', ')
-        ~ (' where ' ~ entry.where if entry is mapping and entry.where else '') ~ ')' %}
+        ~ (' where ' ~ where if where else '') ~ ')' %}
     select
         '{{ name | replace("'", "''") }}' as broken_rule,
         count(*) as failures
@@ -145,14 +146,10 @@
     {%- endfor -%}
     {%- for entry in expressions -%}
         {%- set expression = entry.expression if entry is mapping else entry -%}
-        {%- set broken = 'not (' ~ expression ~ ')' -%}
-        {%- if entry is mapping and entry.where -%}
-            {%- set broken = '(' ~ entry.where ~ ') and ' ~ broken -%}
-        {%- endif -%}
+        {%- set where = entry.where if entry is mapping else none -%}
         {%- do rules.append({
-            'name': 'expression(' ~ expression
-                ~ (' where ' ~ entry.where if entry is mapping and entry.where else '') ~ ')',
-            'broken': broken,
+            'name': 'expression(' ~ expression ~ (' where ' ~ where if where else '') ~ ')',
+            'broken': ('(' ~ where ~ ') and ' if where else '') ~ 'not (' ~ expression ~ ')',
         }) -%}
     {%- endfor -%}
     {{ return(rules) }}

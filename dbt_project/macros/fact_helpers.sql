@@ -54,14 +54,7 @@
     {%- endif -%}
     {%- if is_incremental() %}
     where (
-        {{ alias }}._source_loaded_at >= (
-            select
-                coalesce(
-                    max(_source_loaded_at),
-                    cast('1900-01-01' as {{ dbt.type_timestamp() }})
-                )
-            from {{ this }}
-        )
+        {{ loaded_since_watermark(alias ~ '._source_loaded_at') }}
         or {{ key_not_in_fact }}
     )
     {%- endif %}

@@ -22,17 +22,19 @@
       row's currency loaded since for a date on or before the row's FX date (a
       back-filled or restated rate; a rate for a later date cannot apply).
     rows_changed_since(conditions) is the where clause joining them (empty in a
-    full build). Rows whose key left staging are deleted by the post-hook
+    full build). increment_watermark(column) is the watermark subquery of every
+    incremental model: the staging tables' (of `_loaded_at`) and the facts' too.
+    Rows whose key left staging are deleted by the post-hook
     delete_keys_not_in(model_name, key_column) (macros/fact_helpers.sql).
 
     On Spark the where clause is empty: replace_rows_strategy is
     insert_overwrite there, so each build converts and writes every row.
 #}
-{% macro increment_watermark() -%}
+{% macro increment_watermark(column='_source_loaded_at') -%}
     (
         select
             coalesce(
-                max(_source_loaded_at),
+                max({{ column }}),
                 cast('1900-01-01' as {{ dbt.type_timestamp() }})
             )
         from {{ this }}

@@ -38,14 +38,8 @@
         select 1
         from {{ relation }} as changed_versions
         where {{ same_key_columns('changed_versions', 'raw_versions', key_columns) }}
-            and {{ to_utc_timestamp('changed_versions._loaded_at') }} >= (
-                select
-                    coalesce(
-                        max(_loaded_at),
-                        cast('1900-01-01' as {{ dbt.type_timestamp() }})
-                    )
-                from {{ this }}
-            )
+            and {{ to_utc_timestamp('changed_versions._loaded_at') }}
+            >= {{ increment_watermark('_loaded_at') }}
     )
     {%- endif %}
 {%- endmacro %}
