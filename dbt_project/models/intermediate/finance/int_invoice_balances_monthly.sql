@@ -6,10 +6,12 @@
     written off), with the days past due (month_end - due_date, or
     - issued_date without a due date) and the aging bucket. Balances stay in
     decimal (exact), so `open_balance_usd > 0` has no float noise.
-    Grain: invoice x spine month from the invoice's issue month. A table: it is
-    the largest metric relation and both AR and the aging read it. Computed per
-    period of constant balance (invoice_balance_changes by month) spread over
-    the spine, rather than by joining every payment to every later month.
+    Grain: invoice x spine month whose open balance is positive, the only
+    months accounts receivable and the aging count: a paid invoice's last,
+    zero balance would otherwise fill every month to the as-of (98% of the
+    rows at 10,000 accounts). A table: both AR and the aging read it. Computed
+    per period of constant balance (invoice_balance_changes by month) spread
+    over the spine, rather than by joining every payment to every later month.
 #}
 {{ config(materialized='table') }}
 
@@ -109,30 +111,38 @@ balance_periods_of_invoices as (
         on balance_periods.invoice_id = invoices_with_issue_month.invoice_id
 ),
 
+open_balance_periods as (
+    {#- a period with nothing left to collect (paid, or overpaid) has no
+        month in receivables #}
+    select *
+    from balance_periods_of_invoices
+    where open_balance_usd > 0
+),
+
 balances as (
     {#- each period spread over its spine months #}
     select
-        balance_periods_of_invoices.invoice_id,
-        balance_periods_of_invoices.account_id,
-        balance_periods_of_invoices.total_amount_usd,
-        balance_periods_of_invoices.open_balance_usd,
+        open_balance_periods.invoice_id,
+        open_balance_periods.account_id,
+        open_balance_periods.total_amount_usd,
+        open_balance_periods.open_balance_usd,
         {{ dbt.datediff(
-            'coalesce(balance_periods_of_invoices.due_date, '
-            ~ 'balance_periods_of_invoices.issued_date)',
+            'coalesce(open_balance_periods.due_date, '
+            ~ 'open_balance_periods.issued_date)',
             'months.month_end',
             'day',
         ) }} as days_past_due,
-        balance_periods_of_invoices.issued_date,
-        balance_periods_of_invoices.due_date,
+        open_balance_periods.issued_date,
+        open_balance_periods.due_date,
         months.month,
         months.month_end
-    from balance_periods_of_invoices
+    from open_balance_periods
     inner join months
         on
-            balance_periods_of_invoices.change_month <= months.month
+            open_balance_periods.change_month <= months.month
             and (
-                balance_periods_of_invoices.next_change_month is null
-                or months.month < balance_periods_of_invoices.next_change_month
+                open_balance_periods.next_change_month is null
+                or months.month < open_balance_periods.next_change_month
             )
 ),
 

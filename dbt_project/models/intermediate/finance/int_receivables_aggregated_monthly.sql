@@ -19,7 +19,6 @@ balances as (
         month,
         open_balance_usd
     from {{ ref('int_invoice_balances_monthly') }}
-    where open_balance_usd > 0
 ),
 
 invoices_paid as (

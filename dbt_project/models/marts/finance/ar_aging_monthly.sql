@@ -16,7 +16,6 @@ balances as (
         bucket,
         open_balance_usd
     from {{ ref('int_invoice_balances_monthly') }}
-    where open_balance_usd > 0
 ),
 
 buckets as (
