@@ -47,35 +47,40 @@ def staged_keys_in_raw_query(ent: Entity) -> str:
 
 
 def raw_keys_in_staging_query(ent: Entity) -> str:
-    """Raw keys missing from staging; with deletes, only those never deleted."""
+    """Raw keys missing from staging; with deletes, only those never deleted.
+
+    The raw versions missing from staging are found first (an anti-join), then only
+    they are grouped by key: nearly every raw key is staged, and grouping all of raw
+    to find its deleted keys was most of the suite's time (1.4 s of 2.9 s for
+    activities at 100,000 accounts)."""
     raw_key = [name for name, _ in _key_pairs(ent)]
     keys = ", ".join(raw_key)
-    if DELETED_COLUMN in ent.column_names:
-        raw_keys = f"""select {keys},
-            bool_or(coalesce({DELETED_COLUMN}, false)) as has_deleted_version
-        from raw.{ent.name}
-        group by {keys}"""
-        never_deleted = "not raw_keys.has_deleted_version\n        and "
-    else:
-        raw_keys = f"""select distinct {keys}
-        from raw.{ent.name}"""
-        never_deleted = ""
     staged_pairs = [(staged, raw) for raw, staged in _key_pairs(ent)]
+    if DELETED_COLUMN in ent.column_names:
+        missing_columns = f"{select_list('raw_rows', raw_key)}, raw_rows.{DELETED_COLUMN}"
+        missing_keys = f"""select {keys}
+    from raw_versions_missing
+    group by {keys}
+    having not bool_or(coalesce({DELETED_COLUMN}, false))"""
+    else:
+        missing_columns = select_list("raw_rows", raw_key)
+        missing_keys = f"""select distinct {keys}
+    from raw_versions_missing"""
     return f"""
-    with raw_keys as (
-        {raw_keys}
-    ),
-    staged_keys as (
+    with staged_keys as (
         select {", ".join(staged for _, staged in _key_pairs(ent))}
         from {{batch}}
-    )
-    select {select_list("raw_keys", raw_key)}
-    from raw_keys
-    where {never_deleted}not exists (
+    ),
+    raw_versions_missing as (
+        select {missing_columns}
+        from raw.{ent.name} as raw_rows
+        where not exists (
             select 1
             from staged_keys
-            where {same_key("staged_keys", "raw_keys", staged_pairs, indent=16)}
+            where {same_key("staged_keys", "raw_rows", staged_pairs, indent=16)}
         )
+    )
+    {missing_keys}
     """
 
 
