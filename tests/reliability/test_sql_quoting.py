@@ -143,10 +143,10 @@ ALLOWED: dict[tuple[str, str], tuple[str, set[str]]] = {
     ("expectations/suites/staging.py", "raw_keys_in_staging_query"): (
         CONTRACT_SQL,
         {
-            "raw_keys",
+            "missing_columns",
+            "missing_keys",
             "', '.join((staged for _, staged in _key_pairs(ent)))",
-            "select_list('raw_keys', raw_key)",
-            "same_key('staged_keys', 'raw_keys', staged_pairs, indent=16)",
+            "same_key('staged_keys', 'raw_rows', staged_pairs, indent=16)",
             "keys",
             "ent.name",
         },
