@@ -144,8 +144,7 @@ ALLOWED: dict[tuple[str, str], tuple[str, set[str]]] = {
         CONTRACT_SQL,
         {
             "missing_columns",
-            "missing_keys",
-            "', '.join((staged for _, staged in _key_pairs(ent)))",
+            "', '.join((staged for staged, _ in staged_pairs))",
             "same_key('staged_keys', 'raw_rows', staged_pairs, indent=16)",
             "keys",
             "ent.name",
