@@ -22,6 +22,9 @@ from pathlib import Path
 
 from foundation.duck import connect, quote_ident, quote_literal
 from foundation.settings import PostgresSettings, Settings, SparkSettings
+from orchestration.dbt.client import COMMAND as CLIENT
+from orchestration.dbt.worker import start as start_worker
+from orchestration.dbt.worker import stop as stop_worker
 
 REPO = Path(__file__).resolve().parents[1]
 SLOWEST = 8  # dbt nodes listed per build, slowest first (run_results' execution_time)
@@ -87,7 +90,9 @@ def ingest_baseline(a: dict) -> dict:
 
 
 def _dbt(a: dict, *args: str) -> subprocess.CompletedProcess:
-    cmd = [str(Path(sys.executable).parent / "dbt"), *args]
+    """dbt with `args`: the venv's dbt, or the dbt worker's when this process has one
+    (`_pipeline_dbt`: orchestration/dbt/worker.py, as the pipeline runs dbt)."""
+    cmd = [*CLIENT, *args]
     cmd += ["--target-path", a["target"], "--log-path", a["target"] + "/logs", "--quiet"]
     cmd += ["--profiles-dir", str(REPO)]
     return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
@@ -198,22 +203,30 @@ def _run_results(a: dict) -> list[dict]:
 def _pipeline_dbt(a: dict, settings: Settings, meter: Meter) -> dict:
     """`dbt build` with the pipeline's arguments (`orchestration.dbt.args`), in the
     pipeline's two steps around the churn model's (ml/churn_step.py): every model but
-    those reading the ml tables, the model, then those. Phases `dbt_build` (both dbt
-    invocations) and `churn_step` of `meter`."""
+    those reading the ml tables, the model, then those; both through a dbt worker, as in
+    the pipeline (orchestration/dbt/worker.py). Phases `dbt_build` (the worker and both
+    dbt invocations) and `churn_step` of `meter`."""
     from ml.churn_step import score_warehouse
     from orchestration.dbt.args import AFTER_ML, build_args
 
     args = build_args(settings)
     with meter.phase("dbt_build"):
-        p = _dbt(a, *args, "--exclude", AFTER_ML)
-    nodes = _run_results(a)
-    if p.returncode != 0:
-        return {"returncode": p.returncode, "tail": (p.stdout + p.stderr)[-800:], "nodes": nodes}
-    with meter.phase("churn_step"):
-        score_warehouse(settings)
-    with meter.phase("dbt_build"):
-        p = _dbt(a, *args, "--select", AFTER_ML)
-    nodes += _run_results(a)
+        # dbt's import and the parse are the worker's, in the phase; in the pipeline the
+        # worker starts with the run and parses while it ingests.
+        worker = start_worker(parse_ahead=False)
+    try:
+        with meter.phase("dbt_build"):
+            p = _dbt(a, *args, "--exclude", AFTER_ML)
+        nodes = _run_results(a)
+        if p.returncode == 0:
+            with meter.phase("churn_step"):
+                score_warehouse(settings)
+            with meter.phase("dbt_build"):
+                p = _dbt(a, *args, "--select", AFTER_ML)
+                stop_worker(worker)  # its CPU and its forks' count once it is waited for
+            nodes += _run_results(a)
+    finally:
+        stop_worker(worker)
     return {"returncode": p.returncode, "tail": (p.stdout + p.stderr)[-800:], "nodes": nodes}
 
 

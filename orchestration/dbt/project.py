@@ -8,23 +8,21 @@ that `DbtProject.prepare_if_dev()` writes under `dagster dev`.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
 from foundation.settings import PROJECT_ROOT, Settings
 from orchestration.dbt.args import target_args
+from orchestration.dbt.client import venv_dbt
 from orchestration.dbt.watchdog import ends_with_this_process
+from orchestration.dbt.worker import PARSE_VARS_FILE
 
 # The venv's dbt (the dbt-core installed beside this code), also when the venv is not on
 # PATH (`.venv/bin/revops`); another dbt on PATH only when the venv has none.
-_VENV_DBT = Path(sys.executable).parent / "dbt"
-DBT_EXECUTABLE = str(_VENV_DBT) if _VENV_DBT.exists() else (shutil.which("dbt") or "dbt")
+DBT_EXECUTABLE = venv_dbt()
 DBT_SOURCES = ("dbt_project.yml", "profiles.yml", "dbt_project")
-PARSE_VARS_FILE = "revops_parse_vars.json"
 
 
 class DbtManifestMissing(RuntimeError):

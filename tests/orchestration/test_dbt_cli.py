@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from foundation.settings import PROJECT_ROOT
-from orchestration.dbt.cli import RevopsDbtCliResource
+from orchestration.dbt.cli import CLIENT, RevopsDbtCliResource
 from orchestration.dbt.project import DBT_EXECUTABLE
 
 
@@ -36,4 +36,8 @@ def test_the_version_it_reports_is_that_of_the_dbt_it_runs():
 
 
 def test_the_pipeline_runs_dbt_through_it(defs: dg.Definitions):
-    assert isinstance(defs.resources["dbt"], RevopsDbtCliResource)
+    resource = defs.resources["dbt"]
+    assert isinstance(resource, RevopsDbtCliResource)
+    # dagster-dbt starts `<dbt_executable> <global_config_flags> <args>`: the run's dbt
+    # worker's client (tests/orchestration/test_dbt_worker.py).
+    assert [resource.dbt_executable, *resource.global_config_flags] == list(CLIENT)

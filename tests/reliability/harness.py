@@ -199,8 +199,9 @@ def clean_run(landing: Path, warehouse: Path) -> WatchedRun:
 
 
 def orphans(warehouse: Path, wait: float = 10.0) -> list[str]:
-    """Processes still naming the warehouse (a dbt left running by a killed run) after
-    `wait` seconds."""
+    """Processes still naming the warehouse (a dbt left running by a killed run), and dbt
+    workers or the dbt they forked (orchestration/dbt/worker.py) whose owner is gone,
+    after `wait` seconds."""
     deadline = time.monotonic() + wait
     while True:
         found = []
@@ -208,14 +209,23 @@ def orphans(warehouse: Path, wait: float = 10.0) -> list[str]:
             if not proc.name.isdigit() or int(proc.name) == os.getpid():
                 continue
             try:
-                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                args = (proc / "cmdline").read_bytes().decode().split("\0")
             except OSError:
                 continue
-            if str(warehouse) in cmdline:
+            cmdline = " ".join(args)
+            if str(warehouse) in cmdline or _ownerless_worker(args):
                 found.append(f"{proc.name}: {cmdline[:200]}")
         if not found or time.monotonic() > deadline:
             return found
         time.sleep(0.2)
+
+
+def _ownerless_worker(args: list[str]) -> bool:
+    """`python -m orchestration.dbt.worker <owner pid>` (or its fork) whose owner is gone."""
+    if "orchestration.dbt.worker" not in args:
+        return False
+    owner = args[args.index("orchestration.dbt.worker") + 1]
+    return owner.isdigit() and not Path("/proc", owner).exists()
 
 
 def warehouse_lock_error(warehouse: Path, wait: float = 30.0) -> str:

@@ -15,8 +15,8 @@ from dagster_dbt import (
 from foundation.settings import Settings
 from ingestion.ship import ShipError, ship_raw
 from orchestration.dbt.args import AFTER_ML, build_args, failure_account, unreported_nodes
-from orchestration.dbt.cli import RevopsDbtCliResource
-from orchestration.dbt.project import DBT_EXECUTABLE, dbt_project, manifest_path
+from orchestration.dbt.cli import client_resource
+from orchestration.dbt.project import dbt_project, manifest_path
 from orchestration.dbt.watchdog import ends_with_this_process
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 
@@ -49,11 +49,7 @@ class DbtBuildConfig(dg.Config):
 
 
 def dbt_resource() -> DbtCliResource:
-    return RevopsDbtCliResource(
-        project_dir=dbt_project,
-        profiles_dir=str(dbt_project.profiles_dir),
-        dbt_executable=DBT_EXECUTABLE,
-    )
+    return client_resource(dbt_project, str(dbt_project.profiles_dir))
 
 
 def build_dbt_assets(
