@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
 
@@ -150,19 +150,31 @@ def _become_subreaper() -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
 
 
-def _reap_orphans(timeout: float = 180) -> None:
-    """Wait until every child process has exited (none but orphans are left when a step
-    ends); the step is not over while one still runs (a JVM holding the Derby metastore)."""
+def _children() -> set[int]:
+    """This process's child processes (those of each of its threads)."""
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        with suppress(OSError):
+            found.update(int(pid) for pid in (task / "children").read_text().split())
+    return found
+
+
+def _reap_orphans(keep: frozenset[int] = frozenset(), timeout: float = 180) -> None:
+    """Wait until every child process but `keep` (the dbt worker, which serves every dbt
+    step of the stage) has exited (none but orphans are left when a step ends); the step
+    is not over while one still runs (a JVM holding the Derby metastore)."""
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
+        running = _children() - keep
+        for pid in running:
+            with suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    running.discard(pid)
+        if not running:
             return
-        if pid == 0:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"a child process still runs {timeout:.0f}s after its step")
-            time.sleep(0.05)
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"a child process still runs {timeout:.0f}s after its step")
+        time.sleep(0.05)
 
 
 class Meter:
@@ -172,6 +184,7 @@ class Meter:
 
     def __init__(self, server_pid: int | None = None) -> None:
         self.server_pid = server_pid
+        self.keep: frozenset[int] = frozenset()  # children that outlive a phase: the dbt worker
         self.phases: dict[str, dict[str, float]] = {}
 
     @contextmanager
@@ -181,7 +194,7 @@ class Meter:
         try:
             yield
         finally:
-            _reap_orphans()
+            _reap_orphans(self.keep)
             totals = self.phases.setdefault(
                 name, {"wall_s": 0.0, "cpu_s": 0.0, "server_cpu_s": 0.0}
             )
@@ -214,6 +227,7 @@ def _pipeline_dbt(a: dict, settings: Settings, meter: Meter) -> dict:
         # dbt's import and the parse are the worker's, in the phase; in the pipeline the
         # worker starts with the run and parses while it ingests.
         worker = start_worker(parse_ahead=False)
+        meter.keep = frozenset([worker.pid]) if worker else frozenset()
     try:
         with meter.phase("dbt_build"):
             p = _dbt(a, *args, "--exclude", AFTER_ML)
@@ -224,6 +238,7 @@ def _pipeline_dbt(a: dict, settings: Settings, meter: Meter) -> dict:
             with meter.phase("dbt_build"):
                 p = _dbt(a, *args, "--select", AFTER_ML)
                 stop_worker(worker)  # its CPU and its forks' count once it is waited for
+                meter.keep = frozenset()
             nodes += _run_results(a)
     finally:
         stop_worker(worker)
