@@ -304,9 +304,12 @@ NOTES = [
     " union_by_name = true)` per entity folder, no contract checks or quarantine.",
     "dbt_build: `dbt build` with the pipeline's arguments (`orchestration.dbt.args`: the"
     " run's settings as --vars, unit tests excluded; they run in `make test`), as the"
-    " pipeline runs it: two invocations around the churn model's Python step, after an"
-    " untimed `dbt parse` with the same vars (deploy-time work: the pipeline builds from a"
-    " parsed manifest; about 10 s, in the JSON).",
+    " pipeline runs it: two invocations around the churn model's Python step, both forks"
+    " of one dbt worker (orchestration/dbt/worker.py: dbt imported and the project"
+    " parsed once; the worker's start and parse are in the stage, where the pipeline's"
+    " worker does them while the run ingests), after an untimed `dbt parse` with the same"
+    " vars (deploy-time work: the pipeline builds from a parsed manifest; about 10 s, in"
+    " the JSON).",
     "pipeline_dbt: the same dbt work as the pipeline runs it: the `dbt_only` Dagster job"
     " in-process (`orchestration.run.run_job`, full refresh so that incremental models are"
     " built whole, as in dbt_build): both dbt steps through dagster-dbt, each dbt node"
@@ -350,12 +353,14 @@ NOTES = [
     " the compiled SQL's at 10,000 accounts (`nodes_s` in the JSON), plus dbt's start-up."
     " py-spy of an earlier 10,000-account build: about 27% of samples in DuckDB executing"
     " SQL, 12% importing dbt, 15% dbt's event logging (11% writing the debug log file, now"
-    " at info), 9% compiling, the rest rendering materialization macros. Each dbt"
-    " invocation costs about 6.5 s before and after its nodes (timed by hand: a build of"
-    " one model at 10,000 accounts; importing dbt alone is 3.7 s), and the pipeline makes"
-    " two, around the churn model: its second, four nodes, takes 8.8 s at 10,000 accounts"
-    " (`revops_dbt_after_ml` in pipeline_dbt's steps). Faster SQL makes the ratio worse;"
-    " it falls with scale.",
+    " at info), 9% compiling, the rest rendering materialization macros. A dbt"
+    " process costs about 6.5 s before and after its nodes (timed by hand: a build of one"
+    " model at 10,000 accounts; importing dbt alone is 3.7 s); the pipeline's two dbt"
+    " steps are forks of one worker that pays the import and the parse once (the second"
+    " step, 8 nodes, 11.3 s before at 10,000 accounts, 5.1 s in a fork). A fork still"
+    " writes manifest.json at the end of its build (dbt's --write-json, with"
+    " run_results.json, which the pipeline reads): about 2.4 s of each step (py-spy)."
+    " Faster SQL makes the ratio worse; it falls with scale.",
     "What limits incremental vs full: the staging tables, the currency conversions"
     " (`int_*_converted_to_usd`, per key: macros/row_increment.sql), the facts and"
     " `flagged_history` are incremental; every other intermediate and metric table is"

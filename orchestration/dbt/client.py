@@ -60,20 +60,26 @@ def request(args: list[str]) -> bytes:
 def run(sock: socket.socket, args: list[str]) -> int:
     """Hand `args` and this process's stdout and stderr to the worker; forward stop
     signals to dbt's process; return its exit code."""
-    socket.send_fds(sock, [request(args)], [sys.stdout.fileno(), sys.stderr.fileno()])
-    replies = sock.makefile("rb")
-    first = replies.readline()
-    if not first:
-        print("dbt worker closed the connection before starting dbt", file=sys.stderr)
-        return WORKER_GONE
-    dbt_pid = json.loads(first)["pid"]
+    dbt_pid: int | None = None
 
     def forward(signum: int, _frame: object) -> None:
+        if dbt_pid is None:  # dbt has not started: the worker kills it when we are gone
+            raise SystemExit(128 + signum)
         with suppress(ProcessLookupError):
             os.kill(dbt_pid, signum)
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, forward)
+    replies = sock.makefile("rb")
+    try:
+        socket.send_fds(sock, [request(args)], [sys.stdout.fileno(), sys.stderr.fileno()])
+        first = replies.readline()
+    except OSError:  # the worker closed the connection first (it refuses this process)
+        first = b""
+    if not first:
+        print("dbt worker closed the connection before starting dbt", file=sys.stderr)
+        return WORKER_GONE
+    dbt_pid = json.loads(first)["pid"]
     last = replies.readline()
     if not last:
         print(f"dbt worker ended before dbt (pid {dbt_pid}) reported", file=sys.stderr)

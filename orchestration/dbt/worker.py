@@ -23,12 +23,14 @@ venv's dbt as before.
 from __future__ import annotations
 
 import ctypes
+import gc
 import json
 import os
 import select
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -193,6 +195,8 @@ class Worker:
                 self.handle(conn, listener)
 
     def handle(self, conn: socket.socket, listener: socket.socket) -> None:
+        if not self.from_owner(conn):
+            return
         try:
             request, fds = _read_request(conn)
         except (ConnectionError, ValueError):
@@ -200,6 +204,9 @@ class Worker:
         manifest = self.manifest(request)
         sys.stdout.flush()
         sys.stderr.flush()
+        # The parsed project, dbt's modules: out of the fork's garbage collections, which
+        # would otherwise walk them again and again (and copy their pages to do it).
+        gc.freeze()
         child = os.fork()
         if child == 0:
             listener.close()
@@ -211,6 +218,18 @@ class Worker:
         code = self.wait(child, conn)
         with suppress(OSError):
             conn.sendall(json.dumps({"exit": code}).encode() + b"\n")
+
+    def from_owner(self, conn: socket.socket) -> bool:
+        """Whether the client is a child of the owner, run by this user. An abstract
+        socket has no file permissions: anyone on the machine may connect to it."""
+        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        pid, uid, _gid = struct.unpack("3i", creds)
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        return uid == os.getuid() and parent == self.owner
 
     def wait(self, child: int, conn: socket.socket) -> int:
         """dbt's exit code; dbt is killed first if the client goes away (the step was

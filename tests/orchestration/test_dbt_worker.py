@@ -196,3 +196,27 @@ def test_nothing_outlives_the_owner(flags):
     assert gone(worker_pid), "the worker outlived its owner"
     assert gone(dbt_pid), "dbt outlived the worker's owner"
     assert gone(client_pid), "the client outlived its worker"
+
+
+ASK = """
+import sys
+from orchestration.dbt.client import connect, run
+print(run(connect({owner}), ["--version"]), flush=True)
+"""
+
+
+def test_only_the_owners_children_are_served(running_worker):
+    # Anyone on the machine may connect to an abstract socket: the worker serves only
+    # the children of its owner, run by the same user.
+    ask = [sys.executable, "-c", textwrap.dedent(ASK.format(owner=os.getpid()))]
+    child = subprocess.run(ask, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert child.stdout.splitlines()[-1] == "0", child.stdout[-2000:] + child.stderr[-2000:]
+    grandchild = subprocess.run(
+        [sys.executable, "-c", f"import subprocess, sys; sys.exit(subprocess.call({ask!r}))"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert grandchild.stdout.splitlines() == ["2"]  # refused: dbt never ran
+    assert "closed the connection before starting dbt" in grandchild.stderr
