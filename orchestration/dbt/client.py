@@ -77,7 +77,10 @@ def run(sock: socket.socket, args: list[str]) -> int:
     except OSError:  # the worker closed the connection first (it refuses this process)
         first = b""
     if not first:
-        print("dbt worker closed the connection before starting dbt", file=sys.stderr)
+        print(
+            "dbt worker closed the connection before starting dbt (its log: target/dbt-worker.log)",
+            file=sys.stderr,
+        )
         return WORKER_GONE
     dbt_pid = json.loads(first)["pid"]
     last = replies.readline()

@@ -48,6 +48,8 @@ NO_PARSE_AHEAD = "--no-parse-ahead"
 PARTIAL_PARSE = "partial_parse.msgpack"
 # Beside dbt's target/manifest.json: the flags `prepare_manifest` parsed it with.
 PARSE_VARS_FILE = "revops_parse_vars.json"
+# The workers' own errors (appended; a fork's dbt writes to its client's stdout and stderr).
+LOG = PROJECT_ROOT / "target" / "dbt-worker.log"
 
 
 def start(parse_ahead: bool = True) -> subprocess.Popen | None:
@@ -56,17 +58,18 @@ def start(parse_ahead: bool = True) -> subprocess.Popen | None:
     worker is unavailable (not Linux) or could not start: the client then runs dbt."""
     if not AVAILABLE:
         return None
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            __name__,
-            str(os.getpid()),
-            *([] if parse_ahead else [NO_PARSE_AHEAD]),
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-    )
+    flags = [] if parse_ahead else [NO_PARSE_AHEAD]
+    # The worker's own stderr goes to a log file, not the run's: what its exit prints (a
+    # native module's leak report, multiprocessing's resource tracker) would otherwise
+    # land in the middle of the run's last lines. dbt's output goes to each client.
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    with LOG.open("ab") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(os.getpid()), *flags],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=log,
+        )
     assert worker.stdout is not None
     if worker.stdout.readline() != READY:  # it exited: the client falls back to dbt
         worker.wait()
