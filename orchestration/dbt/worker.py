@@ -103,6 +103,19 @@ def _flag(args: list[str], name: str) -> str | None:
     return None
 
 
+def _parse_key(project: Path, profiles: str | None, args: list[str]) -> tuple:
+    """What decides the manifest `dbt parse` makes: a manifest parsed with the same key
+    serves a build (dbt itself re-parses when the target or vars differ)."""
+    return (str(project), profiles, _flag(args, "--target"), _flag(args, "--vars"))
+
+
+def _take_on(env: dict[str, str], cwd: str) -> None:
+    """This process becomes the client's: its environment and working folder."""
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+
+
 def _read_request(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
     data, fds, _flags, _addr = socket.recv_fds(conn, 1 << 16, 2)
     while not data.endswith(b"\n"):
@@ -129,11 +142,9 @@ class Worker:
         args, env, cwd = request["args"], request["env"], request["cwd"]
         project = Path(cwd, _flag(args, "--project-dir") or env.get("DBT_PROJECT_DIR") or cwd)
         profiles = _flag(args, "--profiles-dir") or env.get("DBT_PROFILES_DIR")
-        key = (str(project), profiles, _flag(args, "--target"), _flag(args, "--vars"))
+        key = _parse_key(project, profiles, args)
         if key not in self.manifests:
-            os.environ.clear()
-            os.environ.update(env)
-            os.chdir(cwd)
+            _take_on(env, cwd)
             target = _flag(args, "--target-path") or env.get("DBT_TARGET_PATH") or "target"
             self.parse(key, project / target)
         return self.manifests[key]
@@ -167,8 +178,7 @@ class Worker:
         if not (target / PARSE_VARS_FILE).exists():
             return
         args = json.loads((target / PARSE_VARS_FILE).read_text())
-        key = (str(PROJECT_ROOT), str(PROJECT_ROOT), _flag(args, "--target"), _flag(args, "--vars"))
-        self.parse(key, target)
+        self.parse(_parse_key(PROJECT_ROOT, str(PROJECT_ROOT), args), target)
 
     def serve(self) -> None:
         signal.signal(signal.SIGTERM, _exit)
@@ -263,9 +273,7 @@ class Worker:
         os.dup2(fds[1], 2)
         for fd in fds:
             os.close(fd)
-        os.environ.clear()
-        os.environ.update(request["env"])
-        os.chdir(request["cwd"])
+        _take_on(request["env"], request["cwd"])
         from dbt.cli.main import dbtRunner
 
         result = dbtRunner(manifest=manifest).invoke(request["args"])
