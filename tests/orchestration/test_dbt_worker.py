@@ -220,3 +220,67 @@ def test_only_the_owners_children_are_served(running_worker):
     )
     assert grandchild.stdout.splitlines() == ["2"]  # refused: dbt never ran
     assert "closed the connection before starting dbt" in grandchild.stderr
+
+
+def test_a_fork_writes_run_results_and_asked_for_debug_lines_not_the_manifest(
+    flags, running_worker, tmp_path
+):
+    # orchestration/dbt/lean.py: a forked dbt does not write its step's manifest.json
+    # again, and builds debug events only when a logger writes them.
+    show = ("show", "--inline", "select 1 as x", *flags)
+    direct, _ = run([DBT_EXECUTABLE], *show, "--target-path", str(tmp_path / "direct"))
+    through, _ = run(CLIENT, *show, "--target-path", str(tmp_path / "fork"))
+    assert through.returncode == direct.returncode == 0, through.stdout[-2000:]
+    direct_wrote = {path.name for path in (tmp_path / "direct").iterdir()}
+    assert {"manifest.json", "run_results.json"} <= direct_wrote
+    written = {path.name for path in (tmp_path / "fork").iterdir()}
+    assert "run_results.json" in written
+    assert "manifest.json" not in written
+    assert [line for line in logged(through.stdout) if line["info"]["level"] == "debug"] == []
+    debug, _ = run(CLIENT, *LS, *flags, "--log-level", "debug")
+    assert names(debug.stdout) == ["dim_account", "dim_date"]
+    assert any(line["info"]["level"] == "debug" for line in logged(debug.stdout))
+
+
+EVENTS = """
+import io, json
+from dbt_common.events import event_manager
+from dbt_common.events.base_types import EventLevel
+from dbt_common.events.logger import LineFormat, LoggerConfig
+from dbt_common.events.types import Note
+from orchestration.dbt import lean
+
+lean.skip_unwritten_events()
+built = []
+build = event_manager.msg_from_base_event
+event_manager.msg_from_base_event = lambda e, level=None: built.append(e) or build(e, level=level)
+manager = event_manager.EventManager()
+out = io.StringIO()
+def add(level):
+    manager.add_logger(LoggerConfig(
+        name=str(level), level=level, output_stream=out, line_format=LineFormat.Json
+    ))
+def written():
+    return [json.loads(line)["info"]["msg"] for line in out.getvalue().splitlines()]
+add(EventLevel.INFO)
+manager.fire_event(Note(msg="an info event"))
+manager.fire_event(Note(msg="a debug event"), level=EventLevel.DEBUG)
+print(json.dumps([len(built), written()]))
+add(EventLevel.DEBUG)
+manager.fire_event(Note(msg="a debug event, now written"), level=EventLevel.DEBUG)
+print(json.dumps([len(built), written()]))
+"""
+
+
+def test_a_debug_event_is_built_only_when_a_logger_writes_it():
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(EVENTS)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    info_only, with_debug = (json.loads(line) for line in done.stdout.splitlines()[-2:])
+    assert info_only == [1, ["an info event"]]  # the debug event was never built
+    assert with_debug == [2, ["an info event", "a debug event, now written"]]
