@@ -34,6 +34,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -188,6 +189,7 @@ class Worker:
 
     def serve(self) -> None:
         signal.signal(signal.SIGTERM, _exit)
+        threading.Thread(target=self.end_with_owner, daemon=True).start()
         # A terminal's Ctrl-C reaches the whole process group: dbt stops on it (its client
         # forwards it too), the worker ends with its owner.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -212,6 +214,13 @@ class Worker:
             conn, _ = listener.accept()
             with conn:
                 self.handle(conn, listener)
+
+    def end_with_owner(self) -> None:
+        """In a thread of its own: SIGTERM to the worker once its owner is gone, whatever
+        the worker is doing. The accept loop and `wait` see the owner go too, but not a
+        parse ahead, which takes up to about 20 s without a partial parse."""
+        select.select([self.owner_fd], [], [])
+        os.kill(self.pid, signal.SIGTERM)
 
     def handle(self, conn: socket.socket, listener: socket.socket) -> None:
         if not self.from_owner(conn):

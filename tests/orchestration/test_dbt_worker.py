@@ -284,3 +284,27 @@ def test_a_debug_event_is_built_only_when_a_logger_writes_it():
     info_only, with_debug = (json.loads(line) for line in done.stdout.splitlines()[-2:])
     assert info_only == [1, ["an info event"]]  # the debug event was never built
     assert with_debug == [2, ["an info event", "a debug event, now written"]]
+
+
+PARSING_OWNER = """
+from orchestration.dbt import worker
+print(worker.start().pid, flush=True)
+import time
+time.sleep(600)
+"""
+
+
+def test_a_worker_parsing_ahead_ends_with_its_owner(flags):
+    # `flags` has recorded the parse flags: the worker parses ahead (importing dbt,
+    # parsing, compiling the macros: several seconds) as soon as it starts.
+    owner = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(PARSING_OWNER)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert owner.stdout is not None
+    worker_pid = int(owner.stdout.readline())
+    os.kill(owner.pid, signal.SIGKILL)
+    owner.wait()
+    assert gone(worker_pid, within=3), "the worker parsing ahead outlived its owner"
