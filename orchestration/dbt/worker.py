@@ -182,9 +182,7 @@ class Worker:
         args = json.loads((target / PARSE_VARS_FILE).read_text())
         key = _parse_key(PROJECT_ROOT, str(PROJECT_ROOT), args)
         self.parse(key, target)
-        if self.manifests[key] is not None:
-            # While the run ingests: every macro's template (2.6 s), not only those a step
-            # calls, which its fork would compile (about 2 s in each step's threads).
+        if self.manifests[key] is not None:  # while the run ingests
             lean.compile_macro_templates(self.manifests[key])
 
     def serve(self) -> None:
@@ -216,11 +214,12 @@ class Worker:
                 self.handle(conn, listener)
 
     def end_with_owner(self) -> None:
-        """In a thread of its own: SIGTERM to the worker once its owner is gone, whatever
-        the worker is doing. The accept loop and `wait` see the owner go too, but not a
-        parse ahead, which takes up to about 20 s without a partial parse."""
+        """In a thread of its own: SIGTERM to the worker's main thread (where Python runs
+        signal handlers) once its owner is gone, whatever the worker is doing. The accept
+        loop and `wait` see the owner go too, but not a parse ahead, which takes up to
+        about 20 s without a partial parse."""
         select.select([self.owner_fd], [], [])
-        os.kill(self.pid, signal.SIGTERM)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
 
     def handle(self, conn: socket.socket, listener: socket.socket) -> None:
         if not self.from_owner(conn):
