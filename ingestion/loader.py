@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -340,7 +340,8 @@ def _load_entities(
         hashes = _ContentHashes(con, listed, hasher)
         to_load, file_results = _files_to_load(listed, hashes, results_by_entity, progress)
         _add_drift_columns(con, to_load)
-        file_results |= _load_concurrently(con, to_load, hashes, batch_id, progress, workers)
+        stamp = load_stamp(con)
+        file_results |= _load_concurrently(con, to_load, hashes, batch_id, stamp, progress, workers)
     elapsed = time.perf_counter() - started
     for entity, file in listed:
         results_by_entity[entity.name].add(file_results[file.name])
@@ -512,6 +513,7 @@ def _load_concurrently(
     to_load: list[EntityFile],
     hashes: _ContentHashes,
     batch_id: str,
+    stamp: Callable[[], datetime],
     progress: _EntityProgress,
     workers: int,
 ) -> dict[str, FileLoadResult]:
@@ -530,6 +532,7 @@ def _load_concurrently(
             cursors,
             hashes=hashes,
             batch_id=batch_id,
+            stamp=stamp,
             progress=progress,
             warehouse=warehouse,
         )
@@ -550,6 +553,7 @@ def _load_on_cursor(
     file: LandingFile,
     hashes: _ContentHashes,
     batch_id: str,
+    stamp: Callable[[], datetime],
     progress: _EntityProgress,
     warehouse: Path,
 ) -> FileLoadResult:
@@ -557,7 +561,7 @@ def _load_on_cursor(
     cursor = cursors.cursor()
     decide = partial(hashes.decide, entity, file)
     try:
-        result = _load_file(cursor, entity, file, decide, batch_id, warehouse)
+        result = _load_file(cursor, entity, file, decide, batch_id, stamp(), warehouse)
     except duckdb.Error as exc:
         _raise_if_disk_full(exc, warehouse)
         raise LoadError(f"{file.name}: {one_line(str(exc), 400)}") from exc
@@ -621,13 +625,13 @@ def _load_file(
     file: LandingFile,
     decide: Callable[[], HashDecision],
     batch_id: str,
+    loaded_at: datetime,
     warehouse: Path,
 ) -> FileLoadResult:
-    """Read, validate and write one file into `warehouse` (`con`'s database); `decide` gives
-    its hash and whether to skip it (called once the file is read, so that a new file is
-    read while it is hashed)."""
+    """Read, validate and write one file into `warehouse` (`con`'s database), its rows
+    stamped `loaded_at`; `decide` gives its hash and whether to skip it (called once the
+    file is read, so that a new file is read while it is hashed)."""
     started = time.perf_counter()
-    loaded_at = datetime.now(UTC)
     size = file.size
     try:
         try:
@@ -678,6 +682,23 @@ def _load_file(
     _record(con, entity, file, digest, size, batch_id, loaded_at, rejected, started)
     con.commit()
     return rejected
+
+
+def load_stamp(con: duckdb.DuckDBPyConnection) -> Callable[[], datetime]:
+    """The stamp of each file of this load (its rows' `_loaded_at`): the time the file starts
+    loading, and always later than every stamp already in the warehouse (the latest of
+    `audit.load_files`), even when the clock has gone back since. The incremental models
+    rebuild what was loaded after their watermark, the latest stamp they have read
+    (dbt_project/macros/row_increment.sql): a load stamped at or before it would be missed.
+    """
+    (latest,) = con.execute("select max(loaded_at) from audit.load_files").fetchone()
+    floor = None if latest is None else latest + timedelta(microseconds=1)
+
+    def stamp() -> datetime:
+        now = datetime.now(UTC)
+        return now if floor is None or now >= floor else floor
+
+    return stamp
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

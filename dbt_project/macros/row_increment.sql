@@ -1,11 +1,11 @@
 {#
     The int_*_converted_to_usd tables are incremental per key (issue 19): an
     incremental run converts again only the rows whose inputs may have changed
-    since the table's watermark, the latest `_source_loaded_at` it holds. A load
-    stamps its raw rows with its start time, later than any load an earlier
-    build read, so every load since the table's last build is at or after the
-    watermark (>=: a load sharing that time is converted again, which changes
-    nothing). The rows converted again replace the table's rows of their keys
+    since the table's watermark, the latest `_source_loaded_at` it holds. The
+    loader stamps a file's raw rows with a time later than every stamp already
+    in the warehouse (ingestion/loader.py load_stamp), so every load since the
+    table's last build is after the watermark (>: the rows of the latest load
+    the table read are not converted again). The rows converted again replace the table's rows of their keys
     (replace_rows_strategy: delete+insert by unique_key); the table is the full
     build's, row for row.
 
@@ -56,14 +56,14 @@
 {%- endmacro %}
 
 {% macro loaded_since_watermark(column) -%}
-    {{ column }} >= {{ increment_watermark() }}
+    {{ column }} > {{ increment_watermark() }}
 {%- endmacro %}
 
 {% macro converted_since(model_name, key_column, column) -%}
     {{ column }} in (
         select converted_rows.{{ key_column }}
         from {{ ref(model_name) }} as converted_rows
-        where converted_rows._source_loaded_at >= {{ increment_watermark() }}
+        where converted_rows._source_loaded_at > {{ increment_watermark() }}
     )
 {%- endmacro %}
 
@@ -73,7 +73,7 @@
         from {{ source('raw', entity) }} as raw_versions
         where
             {{ to_utc_timestamp('raw_versions._loaded_at') }}
-            >= {{ increment_watermark() }}
+            > {{ increment_watermark() }}
     )
 {%- endmacro %}
 
@@ -82,7 +82,7 @@
         select 1
         from {{ ref('stg_fx_rates') }} as loaded_rates
         where
-            loaded_rates._loaded_at >= {{ increment_watermark() }}
+            loaded_rates._loaded_at > {{ increment_watermark() }}
             and loaded_rates.currency = {{ currency_column }}
             and loaded_rates.rate_date <= {{ date_column }}
     )

@@ -8,13 +8,13 @@
 
     - versions_to_rank(relation): a select of the raw rows among which this build
       picks latest versions: all of `relation` in a full build; in an
-      incremental run every version of each key that has a version loaded at or
-      after the table's latest `_loaded_at` (its watermark; >=, so a load sharing
-      that time is never skipped). The latest version is chosen among all of the
-      key's versions, as in a full build, and replaces the table's row of that key
-      (replace_rows_strategy: delete+insert by unique_key). A load writes its raw
-      rows with its start time, later than that of any row an earlier build read,
-      so every version no build has read is at or after the watermark.
+      incremental run every version of each key that has a version loaded after
+      the table's latest `_loaded_at` (its watermark). The latest version is
+      chosen among all of the key's versions, as in a full build, and replaces
+      the table's row of that key (replace_rows_strategy: delete+insert by
+      unique_key). The loader stamps a file's raw rows with a time later than
+      every stamp already in the warehouse (ingestion/loader.py load_stamp), so
+      every version no build has read is after the watermark.
     - delete_deleted_keys(relation): post-hook SQL deleting the rows
       whose key's latest version is a delete (such a key is not selected, so
       delete+insert would leave its earlier row). It ranks, with latest_version,
@@ -39,7 +39,7 @@
         from {{ relation }} as changed_versions
         where {{ same_key_columns('changed_versions', 'raw_versions', key_columns) }}
             and {{ to_utc_timestamp('changed_versions._loaded_at') }}
-            >= {{ increment_watermark('_loaded_at') }}
+            > {{ increment_watermark('_loaded_at') }}
     )
     {%- endif %}
 {%- endmacro %}

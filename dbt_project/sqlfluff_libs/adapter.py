@@ -4,7 +4,10 @@ DEFAULTS = {
     "to_utc_timestamp": lambda col: f"cast(({col} at time zone 'UTC') as timestamp)",
     "type_double": lambda: "double",
     "binary_collated": lambda expression: expression,
-    "incremental_fact_filter": lambda alias, key_column: "",
+    "incremental_fact_rows": lambda entity, key_columns, valid_rows, once_excluded: (
+        f"select * from {valid_rows} as {entity}"
+    ),
+    "delete_fact_rows_left_out": lambda entity, key_column: "",
     "delete_keys_not_in": lambda model_name, key_column: "",
     "versions_to_rank": lambda relation: f"select * from {relation} as raw_versions",
     "delete_deleted_keys": lambda relation: "",

@@ -129,6 +129,10 @@ at all (missing required column, bad encoding, malformed CSV) is recorded as
 ## Lineage columns added in raw
 
 {lineage}
+
+`_loaded_at` is when the file started loading, and always later than every
+`_loaded_at` already in the warehouse (even if the clock has gone back since):
+the incremental models rebuild what was loaded after the latest one they read.
 """
 
 

@@ -720,3 +720,41 @@ def test_a_copy_landed_in_the_same_run_is_skipped_in_name_order(
     assert query(warehouse, "select file_name, row_number from audit.quarantine") == [
         ("accounts/a.csv", 2)
     ]
+
+
+def test_a_load_is_stamped_after_every_earlier_one_even_when_the_clock_went_back(
+    landing: Path, warehouse: Path
+) -> None:
+    # The incremental models rebuild what was loaded after their watermark, the latest
+    # stamp they read (dbt_project/macros/row_increment.sql): a file stamped at or before
+    # an earlier one would be missed.
+    write_csv(landing / "accounts" / "2024-01.csv", ACCOUNT_HEADER, [account_row("acc_1")])
+    load_landing(Settings(landing, warehouse))
+    with duckdb.connect(str(warehouse)) as con:
+        # As if the clock had been an hour ahead during that load, and is right again now.
+        con.execute("update audit.load_files set loaded_at = loaded_at + interval 1 hour")
+        con.execute("update raw.accounts set _loaded_at = _loaded_at + interval 1 hour")
+        (earlier,) = con.execute("select max(_loaded_at) from raw.accounts").fetchone()
+    assert earlier > datetime.now(UTC)
+
+    write_csv(landing / "accounts" / "2024-02.csv", ACCOUNT_HEADER,
+              [account_row("acc_2"), account_row("acc_3")])  # fmt: skip
+    write_csv(landing / "fx_rates" / "2024-02.csv", ["currency", "rate_date", "usd_per_unit"],
+              [["EUR", "2024-02-01", "1.1"]])  # fmt: skip
+    load_landing(Settings(landing, warehouse))
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        stamps = con.execute(
+            "select file_name, loaded_at from audit.load_files where loaded_at > ?"
+            " order by file_name",
+            [earlier],
+        ).fetchall()
+        rows = con.execute(
+            "select account_id, _loaded_at from raw.accounts where _loaded_at > ?"
+            " order by account_id",
+            [earlier],
+        ).fetchall()
+    assert [name for name, _ in stamps] == ["accounts/2024-02.csv", "fx_rates/2024-02.csv"]
+    assert [account for account, _ in rows] == ["acc_2", "acc_3"]
+    # Each raw row carries its file's stamp, as recorded in audit.load_files.
+    assert {stamp for _, stamp in rows} <= {stamp for _, stamp in stamps}

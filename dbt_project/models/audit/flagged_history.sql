@@ -19,10 +19,7 @@
     the history. The earlier rows are read from previous_rows() (this table;
     a copy of it on Spark, where the run rewrites the whole table).
 #}
-{%- set run_at -%}
-    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}'
-        as {{ dbt.type_timestamp() }})
-{%- endset %}
+{%- set run_at = run_started_timestamp() %}
 with
 
 current_flags as (

@@ -4,9 +4,7 @@
         unique_key='activity_id',
         incremental_strategy=replace_rows_strategy(),
         on_schema_change='fail',
-        post_hook="{{ delete_keys_not_in(
-            'int_activities_validated', 'activity_id'
-        ) }}",
+        pre_hook="{{ delete_fact_rows_left_out('activities', 'activity_id') }}",
     )
 }}
 {#
@@ -16,14 +14,8 @@
 #}
 with
 
-activities as (
-    select * from {{ ref('int_activities_validated') }}
-),
-
 final as (
-    select *
-    from activities
-    {{ incremental_fact_filter('activities', 'activity_id') }}
+    {{ incremental_fact_rows('activities', 'activity_id') }}
 )
 
 select * from final  -- noqa: AM04

@@ -4,9 +4,7 @@
         unique_key='response_id',
         incremental_strategy=replace_rows_strategy(),
         on_schema_change='fail',
-        post_hook="{{ delete_keys_not_in(
-            'int_csat_responses_validated', 'response_id'
-        ) }}",
+        pre_hook="{{ delete_fact_rows_left_out('csat_responses', 'response_id') }}",
     )
 }}
 {#
@@ -17,14 +15,8 @@
 #}
 with
 
-csat_responses as (
-    select * from {{ ref('int_csat_responses_validated') }}
-),
-
 final as (
-    select *
-    from csat_responses
-    {{ incremental_fact_filter('csat_responses', 'response_id') }}
+    {{ incremental_fact_rows('csat_responses', 'response_id') }}
 )
 
 select * from final  -- noqa: AM04

@@ -4,9 +4,7 @@
         unique_key='invoice_line_id',
         incremental_strategy=replace_rows_strategy(),
         on_schema_change='fail',
-        post_hook="{{ delete_keys_not_in(
-            'int_invoice_lines_validated', 'invoice_line_id'
-        ) }}",
+        pre_hook="{{ delete_fact_rows_left_out('invoice_lines', 'invoice_line_id') }}",
     )
 }}
 {#
@@ -15,14 +13,8 @@
 #}
 with
 
-invoice_lines as (
-    select * from {{ ref('int_invoice_lines_validated') }}
-),
-
 final as (
-    select *
-    from invoice_lines
-    {{ incremental_fact_filter('invoice_lines', 'invoice_line_id') }}
+    {{ incremental_fact_rows('invoice_lines', 'invoice_line_id') }}
 )
 
 select * from final  -- noqa: AM04

@@ -4,9 +4,7 @@
         unique_key='invoice_id',
         incremental_strategy=replace_rows_strategy(),
         on_schema_change='fail',
-        post_hook="{{ delete_keys_not_in(
-            'int_invoices_validated', 'invoice_id'
-        ) }}",
+        pre_hook="{{ delete_fact_rows_left_out('invoices', 'invoice_id') }}",
     )
 }}
 {#
@@ -15,14 +13,8 @@
 #}
 with
 
-invoices as (
-    select * from {{ ref('int_invoices_validated') }}
-),
-
 final as (
-    select *
-    from invoices
-    {{ incremental_fact_filter('invoices', 'invoice_id') }}
+    {{ incremental_fact_rows('invoices', 'invoice_id') }}
 )
 
 select * from final  -- noqa: AM04

@@ -4,9 +4,7 @@
         unique_key='lead_id',
         incremental_strategy=replace_rows_strategy(),
         on_schema_change='fail',
-        post_hook="{{ delete_keys_not_in(
-            'int_leads_validated', 'lead_id'
-        ) }}",
+        pre_hook="{{ delete_fact_rows_left_out('leads', 'lead_id') }}",
     )
 }}
 {#
@@ -17,14 +15,8 @@
 #}
 with
 
-leads as (
-    select * from {{ ref('int_leads_validated') }}
-),
-
 final as (
-    select *
-    from leads
-    {{ incremental_fact_filter('leads', 'lead_id') }}
+    {{ incremental_fact_rows('leads', 'lead_id') }}
 )
 
 select * from final  -- noqa: AM04

@@ -4,9 +4,7 @@
         unique_key='payment_id',
         incremental_strategy=replace_rows_strategy(),
         on_schema_change='fail',
-        post_hook="{{ delete_keys_not_in(
-            'int_payments_validated', 'payment_id'
-        ) }}",
+        pre_hook="{{ delete_fact_rows_left_out('payments', 'payment_id') }}",
     )
 }}
 {#
@@ -15,14 +13,8 @@
 #}
 with
 
-payments as (
-    select * from {{ ref('int_payments_validated') }}
-),
-
 final as (
-    select *
-    from payments
-    {{ incremental_fact_filter('payments', 'payment_id') }}
+    {{ incremental_fact_rows('payments', 'payment_id') }}
 )
 
 select * from final  -- noqa: AM04

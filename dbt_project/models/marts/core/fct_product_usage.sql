@@ -4,8 +4,8 @@
         unique_key=['account_id', 'product_id', 'month'],
         incremental_strategy=replace_rows_strategy(),
         on_schema_change='fail',
-        post_hook="{{ delete_keys_not_in(
-            'int_product_usage_validated', ['account_id', 'product_id', 'month']
+        pre_hook="{{ delete_fact_rows_left_out(
+            'product_usage', ['account_id', 'product_id', 'month']
         ) }}",
     )
 }}
@@ -17,14 +17,8 @@
 #}
 with
 
-product_usage as (
-    select * from {{ ref('int_product_usage_validated') }}
-),
-
 final as (
-    select *
-    from product_usage
-    {{ incremental_fact_filter('product_usage', ['account_id', 'product_id', 'month']) }}
+    {{ incremental_fact_rows('product_usage', ['account_id', 'product_id', 'month']) }}
 )
 
 select * from final  -- noqa: AM04

@@ -4,9 +4,7 @@
         unique_key='quote_line_id',
         incremental_strategy=replace_rows_strategy(),
         on_schema_change='fail',
-        post_hook="{{ delete_keys_not_in(
-            'int_quote_lines_validated', 'quote_line_id'
-        ) }}",
+        pre_hook="{{ delete_fact_rows_left_out('quote_lines', 'quote_line_id') }}",
     )
 }}
 {#
@@ -15,14 +13,8 @@
 #}
 with
 
-quote_lines as (
-    select * from {{ ref('int_quote_lines_validated') }}
-),
-
 final as (
-    select *
-    from quote_lines
-    {{ incremental_fact_filter('quote_lines', 'quote_line_id') }}
+    {{ incremental_fact_rows('quote_lines', 'quote_line_id') }}
 )
 
 select * from final  -- noqa: AM04

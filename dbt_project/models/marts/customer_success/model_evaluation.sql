@@ -15,10 +15,7 @@
     every engine: an invocation's id is new) and `--full-refresh` keeps the
     history.
 #}
-{%- set trained_at -%}
-    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}'
-        as {{ dbt.type_timestamp() }})
-{%- endset %}
+{%- set trained_at = run_started_timestamp() %}
 {%- set invocation -%}
     cast('{{ invocation_id }}' as {{ dbt.type_string() }})
 {%- endset %}
