@@ -66,7 +66,9 @@
     select * from {{ valid_rows }} as {{ entity }}
 {%- endmacro %}
 
-{% macro default__incremental_fact_rows(entity, key_columns, valid_rows, once_excluded) -%}
+{% macro default__incremental_fact_rows(
+    entity, key_columns, valid_rows, once_excluded
+) -%}
     {#- The view is named in each branch, not through a CTE read twice, which
         DuckDB would materialize whole. -#}
     {%- if not is_incremental() %}
@@ -118,8 +120,10 @@
 {%- endmacro %}
 
 {% macro default__delete_fact_rows_left_out(entity, key_column) -%}
+    {%- if not is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
     {%- set key_columns = [key_column] if key_column is string else key_column -%}
-    {%- if is_incremental() -%}
     delete from {{ this }}
     where {{ record_key(key_columns, this) }} in (
             select excluded.record_key
@@ -138,7 +142,6 @@
                 where {{ same_key_columns('valid_rows', this, key_columns) }}
             )
         )
-    {%- endif -%}
 {%- endmacro %}
 
 {% macro delete_keys_not_in(model_name, key_column) -%}
