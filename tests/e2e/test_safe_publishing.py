@@ -130,11 +130,13 @@ def test_a_broken_mart_exits_1_naming_the_expectation_and_keeps_published_versio
     # The first failed payment goes missing: a failed payment moves no metric (not
     # received, no receivable changes), so no dbt test of any model notices.
     # (the metric models read int_payments_validated, not the fact, so nothing else moves)
-    incremental = "    {{ incremental_fact_filter('payments', 'payment_id') }}\n"
+    incremental = "    {{ incremental_fact_rows('payments', 'payment_id') }}\n"
     broken = sql.replace(
         incremental,
+        "    select * from {{ ref('int_payments_validated') }} as payments\n"
         "    where payments.payment_id <> (\n"
-        "        select min(payment_id) from payments where payment_status = 'failed'\n"
+        "        select min(payment_id) from {{ ref('int_payments_validated') }}\n"
+        "        where payment_status = 'failed'\n"
         "    )\n",
         1,
     )
