@@ -28,9 +28,9 @@
     delete_keys_not_in(model_name, key_column): post-hook SQL deleting the
     rows whose key is no longer a row of `model_name`: for an incremental
     int_*_converted_to_usd table (macros/row_increment.sql), its staging
-    model.
+    model, on its single key column.
 
-    `key_column` may be a list of columns for a composite key (a reference
+    For the facts, `key_column` may be a list of columns for a composite key (a reference
     entity's, e.g. product_usage's account_id, product_id, month): the rows
     are then matched on every column (same_key_columns(left, right,
     columns): `left.a = right.a and ...`), or on record_key's text.
@@ -152,21 +152,11 @@
 {%- endmacro %}
 
 {% macro default__delete_keys_not_in(model_name, key_column) -%}
-    {%- if key_column is string -%}
-        {%- set key_not_valid -%}
-            {{ key_column }} not in (
-                select valid_rows.{{ key_column }}
-                from {{ ref(model_name) }} as valid_rows
-            )
-        {%- endset -%}
-    {%- else -%}
-        {%- set key_not_valid -%}
-            not exists (select 1 from {{ ref(model_name) }} as valid_rows where
-            {{ same_key_columns('valid_rows', this, key_column) }})
-        {%- endset -%}
-    {%- endif -%}
     delete from {{ this }}
-    where {{ key_not_valid }}
+    where {{ key_column }} not in (
+        select valid_rows.{{ key_column }}
+        from {{ ref(model_name) }} as valid_rows
+    )
 {%- endmacro %}
 
 {% macro same_key_columns(left, right, columns) -%}
